@@ -1,0 +1,82 @@
+"""Settings read once from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from monitor.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Every knob monitor reads; the README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MONITOR_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    rules_dir: Path = Path("rules")
+    seeds_dir: Path = Path("seeds")
+
+    allow_private_networks: bool = False
+    allowed_hosts: str = ""
+
+    user_agent: str = "monitor/0.1 (newsroom feed monitor)"
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    read_timeout_s: float = Field(default=20.0, gt=0)
+    total_timeout_s: float = Field(default=60.0, gt=0)
+    max_feed_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_page_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    fetch_concurrency: int = Field(default=8, ge=1, le=64)
+    tick_s: float = Field(default=30.0, gt=0)
+    default_interval_min: float = Field(default=15.0, gt=0)
+    max_backoff_min: float = Field(default=24 * 60.0, gt=0)
+
+    log_level: str = "INFO"
+
+    slack_bot_token: str = Field(
+        default="", validation_alias=AliasChoices("SLACK_BOT_TOKEN", "MONITOR_SLACK_BOT_TOKEN")
+    )
+    slack_channel: str = ""
+    slack_base_url: str = ""
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("use one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'monitor.db'}"
+
+    @property
+    def allowed_host_list(self) -> frozenset[str]:
+        """Hosts (or host:port pairs) exempt from the private-address guard."""
+        return frozenset(
+            item.strip().lower() for item in self.allowed_hosts.split(",") if item.strip()
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; a bad value becomes a ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic validates the values
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MONITOR_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

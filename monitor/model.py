@@ -1,0 +1,120 @@
+"""Plain values passed between stages.
+
+Edges (fetch, storage, Slack) turn the world into these values; pure stages
+(matching, claims, comparison) take and return only these values. Datetimes
+are always timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed as an editor lists it in rules/feeds.yaml."""
+
+    name: str
+    url: str
+    interval_min: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """An HTTP response that passed every safety check (or a 304)."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    elapsed_ms: int
+
+    @property
+    def is_not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a parsed feed, reduced to what monitor needs."""
+
+    guid: str
+    url: str
+    title: str
+    published_at: datetime | None
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed document after parsing: its title and entries."""
+
+    title: str
+    items: tuple[FeedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    """What trafilatura found in one HTML page."""
+
+    text: str
+    title: str
+    author: str | None
+    published_at: datetime | None
+    site_name: str | None
+    canonical_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An article's text as the pure stages see it: no database, no HTTP."""
+
+    url: str
+    title: str
+    text: str
+    source: str
+    published_at: datetime | None
+
+
+class EntityKind(StrEnum):
+    AGENCY = "agency"
+    PLACE = "place"
+    PERSON = "person"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A thing editors track: an agency, a place or a person, with its aliases."""
+
+    entity_id: str
+    kind: EntityKind
+    name: str
+    aliases: tuple[str, ...]
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EntityHit:
+    """One mention of an entity in a text, after disambiguation."""
+
+    entity_id: str
+    alias: str
+    start: int
+    end: int
+    sentence_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of an article and the incident it speaks of (None: none known)."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    incident_id: str | None
