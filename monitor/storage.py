@@ -1,0 +1,501 @@
+"""Storage edge: SQLModel tables and the queries the pipeline and CLI need.
+
+Only this module and the alembic migrations touch the schema. Callers get
+plain frozen values (FeedState, ArticleRecord), never rows, so a session's
+lifetime never leaks out of this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from monitor.errors import ConfigError
+from monitor.model import ExtractedPage, FeedItem, FeedSpec
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Any constant works; it only has to be the same for every replica.
+_MIGRATION_LOCK_KEY = 0x6D6F6E69
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; SQLite's naive values come back as UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; pass a UTC-aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _utc_column(*, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index)
+
+
+class FeedRow(SQLModel, table=True):
+    __tablename__ = "feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.Text, unique=True)
+    url: str = Field(sa_type=sa.Text)
+    interval_min: float
+    is_active: bool = True
+    etag: str | None = Field(default=None, sa_type=sa.Text)
+    last_modified: str | None = Field(default=None, sa_type=sa.Text)
+    last_fetched_at: datetime | None = _utc_column()
+    last_status: int | None = None
+    entry_count: int = 0
+    consecutive_errors: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    next_due_at: datetime | None = _utc_column(index=True)
+
+
+class FeedEntryRow(SQLModel, table=True):
+    __tablename__ = "feed_entry"
+    __table_args__ = (sa.UniqueConstraint("feed_id", "guid", name="uq_feed_entry_guid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    guid: str = Field(sa_type=sa.Text)
+    url: str = Field(sa_type=sa.Text)
+    title: str = Field(default="", sa_type=sa.Text)
+    published_at: datetime | None = _utc_column()
+    first_seen_at: datetime | None = _utc_column()
+    article_id: int | None = Field(default=None, foreign_key="article.id", index=True)
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "article"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_type=sa.Text, unique=True)
+    canonical_url: str | None = Field(default=None, sa_type=sa.Text)
+    title: str = Field(default="", sa_type=sa.Text)
+    outlet: str | None = Field(default=None, sa_type=sa.Text)
+    source_label: str | None = Field(default=None, sa_type=sa.Text)
+    author: str | None = Field(default=None, sa_type=sa.Text)
+    origin: str = Field(default="feed", sa_type=sa.Text)
+    feed_id: int | None = Field(default=None, foreign_key="feed.id")
+    published_at: datetime | None = _utc_column(index=True)
+    created_at: datetime | None = _utc_column()
+    fetched_at: datetime | None = _utc_column()
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    content_hash: str | None = Field(default=None, sa_type=sa.Text, index=True)
+    revision: int = 0
+    status: str = Field(default="pending", sa_type=sa.Text, index=True)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    duplicate_of: int | None = Field(default=None, foreign_key="article.id")
+
+
+class ArticleStatus:
+    """Values of article.status (plain strings: they are part of the JSON output)."""
+
+    PENDING = "pending"
+    EXTRACTED = "extracted"
+    FETCH_FAILED = "fetch_failed"
+    EXTRACT_FAILED = "extract_failed"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed's polling state, as `monitor feeds` shows it."""
+
+    feed_id: int
+    name: str
+    url: str
+    interval_min: float
+    etag: str | None
+    last_modified: str | None
+    last_fetched_at: datetime | None
+    last_status: int | None
+    entry_count: int
+    consecutive_errors: int
+    last_error: str | None
+    next_due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """One stored article, as `monitor articles` shows it."""
+
+    article_id: int
+    url: str
+    canonical_url: str | None
+    title: str
+    source: str
+    published_at: datetime | None
+    fetched_at: datetime | None
+    status: str
+    error: str | None
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingArticle:
+    """An article whose page still has to be fetched and extracted."""
+
+    article_id: int
+    url: str
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with whitespace and case folded, so trivial reflows match."""
+    folded = re.sub(r"\s+", " ", text).strip().casefold()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _as_feed_state(row: FeedRow) -> FeedState:
+    assert row.id is not None
+    return FeedState(
+        feed_id=row.id,
+        name=row.name,
+        url=row.url,
+        interval_min=row.interval_min,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_fetched_at=row.last_fetched_at,
+        last_status=row.last_status,
+        entry_count=row.entry_count,
+        consecutive_errors=row.consecutive_errors,
+        last_error=row.last_error,
+        next_due_at=row.next_due_at,
+    )
+
+
+def _source_of(row: ArticleRow) -> str:
+    if row.source_label:
+        return row.source_label
+    if row.outlet:
+        return row.outlet
+    host = re.sub(r"^[a-z]+://", "", row.url).split("/", 1)[0]
+    return host or "unknown"
+
+
+def _as_article_record(row: ArticleRow) -> ArticleRecord:
+    assert row.id is not None
+    return ArticleRecord(
+        article_id=row.id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        source=_source_of(row),
+        published_at=row.published_at,
+        fetched_at=row.fetched_at,
+        status=row.status,
+        error=row.error,
+        revision=row.revision,
+    )
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets `monitor feeds` read while the daemon writes; the timeout makes
+    # two writers wait for each other instead of failing with "locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL, with the SQLite data directory created."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(
+            f"MONITOR_DATABASE_URL {url!r} is not a database URL; "
+            "use e.g. sqlite:///data/monitor.db or postgresql://user:pass@host/db"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise ConfigError(
+        f"MONITOR_DATABASE_URL uses {backend!r}; monitor supports sqlite and postgresql"
+    )
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the schema to the newest migration (safe when replicas start together)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting at once would race to create the same tables.
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Database:
+    """The storage edge: every read and write the pipeline and CLI make."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Connect, upgrade the schema, and return a ready database."""
+        engine = create_db_engine(url)
+        try:
+            upgrade_schema(engine)
+        except OperationalError as exc:
+            raise ConfigError(
+                f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+                f"{exc.orig}; check MONITOR_DATABASE_URL"
+            ) from exc
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    # -- feeds -----------------------------------------------------------
+
+    def sync_feeds(self, specs: Sequence[FeedSpec], *, default_interval_min: float) -> None:
+        """Make the feed table match rules/feeds.yaml, keeping each feed's polling state."""
+        wanted = {spec.name: spec for spec in specs}
+        with self.session() as session:
+            rows = {row.name: row for row in session.exec(select(FeedRow))}
+            for name, spec in wanted.items():
+                interval = spec.interval_min or default_interval_min
+                row = rows.get(name)
+                if row is None:
+                    session.add(FeedRow(name=name, url=spec.url, interval_min=interval))
+                    continue
+                if row.url != spec.url:
+                    # A new address is a new feed as far as caching and errors go.
+                    row.etag = row.last_modified = row.last_error = None
+                    row.consecutive_errors = 0
+                    row.next_due_at = None
+                row.url, row.interval_min, row.is_active = spec.url, interval, True
+            for name, row in rows.items():
+                if name not in wanted:
+                    row.is_active = False
+            session.commit()
+
+    def feeds(self) -> list[FeedState]:
+        """Every active feed, in name order."""
+        with self.session() as session:
+            rows = session.exec(
+                select(FeedRow).where(col(FeedRow.is_active)).order_by(col(FeedRow.name))
+            )
+            return [_as_feed_state(row) for row in rows]
+
+    def due_feeds(self, now: datetime, *, ignore_due: bool = False) -> list[FeedState]:
+        """Active feeds whose next poll time has come (all active feeds with ignore_due)."""
+        return [
+            feed
+            for feed in self.feeds()
+            if ignore_due or feed.next_due_at is None or feed.next_due_at <= now
+        ]
+
+    def record_feed_poll(
+        self,
+        feed_id: int,
+        *,
+        fetched_at: datetime,
+        next_due_at: datetime,
+        status: int | None,
+        error: str | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        entry_count: int | None = None,
+    ) -> None:
+        """Store one poll's outcome: caching headers on success, the error counter on failure."""
+        with self.session() as session:
+            row = session.get_one(FeedRow, feed_id)
+            row.last_fetched_at, row.next_due_at, row.last_status = fetched_at, next_due_at, status
+            if error is None:
+                row.consecutive_errors, row.last_error = 0, None
+                if status != 304:
+                    row.etag, row.last_modified = etag, last_modified
+                if entry_count is not None:
+                    row.entry_count = entry_count
+            else:
+                row.consecutive_errors += 1
+                row.last_error = error
+            session.commit()
+
+    # -- entries and articles ----------------------------------------------
+
+    def add_feed_items(self, feed_id: int, items: Iterable[FeedItem], now: datetime) -> int:
+        """Record new entries and queue an article per unseen URL; returns how many were queued.
+
+        Deduplication: an entry whose GUID this feed already has is skipped; a
+        new GUID whose URL is already stored points at the existing article
+        (a feed re-issuing GUIDs costs no download). Content-hash dedup happens
+        after extraction, in store_extraction.
+        """
+        queued = 0
+        with self.session() as session:
+            known_guids = set(
+                session.exec(select(FeedEntryRow.guid).where(FeedEntryRow.feed_id == feed_id))
+            )
+            for item in items:
+                if item.guid in known_guids:
+                    continue
+                known_guids.add(item.guid)
+                article = session.exec(select(ArticleRow).where(ArticleRow.url == item.url)).first()
+                if article is None:
+                    article = ArticleRow(
+                        url=item.url,
+                        title=item.title,
+                        feed_id=feed_id,
+                        published_at=item.published_at,
+                        created_at=now,
+                    )
+                    session.add(article)
+                    session.flush()
+                    queued += 1
+                session.add(
+                    FeedEntryRow(
+                        feed_id=feed_id,
+                        guid=item.guid,
+                        url=item.url,
+                        title=item.title,
+                        published_at=item.published_at,
+                        first_seen_at=now,
+                        article_id=article.id,
+                    )
+                )
+            session.commit()
+        return queued
+
+    def pending_articles(self, limit: int | None = None) -> list[PendingArticle]:
+        """Articles still waiting for their page, oldest first."""
+        with self.session() as session:
+            query = (
+                select(ArticleRow.id, ArticleRow.url)
+                .where(ArticleRow.status == ArticleStatus.PENDING)
+                .order_by(col(ArticleRow.id))
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            return [PendingArticle(article_id=i, url=u) for i, u in session.exec(query) if i]
+
+    def store_extraction(
+        self, article_id: int, page: ExtractedPage, *, fetched_at: datetime
+    ) -> bool:
+        """Store extracted text; returns False when the same text is already stored (duplicate)."""
+        digest = content_hash(page.text)
+        with self.session() as session:
+            row = session.get_one(ArticleRow, article_id)
+            twin = session.exec(
+                select(ArticleRow.id).where(
+                    ArticleRow.content_hash == digest, ArticleRow.id != article_id
+                )
+            ).first()
+            row.fetched_at = fetched_at
+            if twin is not None:
+                row.status, row.duplicate_of, row.error = ArticleStatus.DUPLICATE, twin, None
+                session.commit()
+                return False
+            row.text, row.content_hash = page.text, digest
+            row.title = page.title or row.title
+            row.outlet = page.site_name or row.outlet
+            row.author = page.author
+            row.canonical_url = page.canonical_url
+            row.published_at = row.published_at or page.published_at
+            row.revision += 1
+            row.status, row.error = ArticleStatus.EXTRACTED, None
+            session.commit()
+            return True
+
+    def record_article_failure(
+        self, article_id: int, *, status: str, error: str, fetched_at: datetime
+    ) -> None:
+        """Keep the reason a page could not be fetched or extracted."""
+        with self.session() as session:
+            row = session.get_one(ArticleRow, article_id)
+            row.status, row.error, row.fetched_at = status, error, fetched_at
+            session.commit()
+
+    def add_article(
+        self,
+        *,
+        url: str,
+        page: ExtractedPage,
+        fetched_at: datetime,
+        origin: str,
+        source_label: str | None,
+        published_at: datetime | None,
+    ) -> tuple[int, bool]:
+        """Store an article given directly (ingest, seed). Returns (id, is_new)."""
+        with self.session() as session:
+            existing = session.exec(select(ArticleRow).where(ArticleRow.url == url)).first()
+            if existing is not None and existing.status == ArticleStatus.EXTRACTED:
+                assert existing.id is not None
+                return existing.id, False
+            row = existing or ArticleRow(url=url, created_at=fetched_at)
+            row.origin, row.source_label = origin, source_label
+            row.published_at = published_at or row.published_at
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            article_id = row.id
+        is_new = self.store_extraction(article_id, page, fetched_at=fetched_at)
+        return article_id, is_new
+
+    def articles(self, *, since: datetime | None = None) -> list[ArticleRecord]:
+        """Stored articles, newest first; `since` filters on publication (else fetch) time."""
+        query = select(ArticleRow).order_by(col(ArticleRow.id).desc())
+        if since is not None:
+            when = sa.func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+            query = query.where(when >= since)
+        with self.session() as session:
+            return [_as_article_record(row) for row in session.exec(query)]
+
+    def article_count(self) -> int:
+        with self.session() as session:
+            return int(session.exec(select(sa.func.count()).select_from(ArticleRow)).one())

@@ -1,0 +1,136 @@
+"""Storage on SQLite and PostgreSQL: migrations, feed state, entry and article dedup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from monitor.model import ExtractedPage, FeedItem, FeedSpec
+from monitor.storage import ArticleStatus, Database, content_hash
+
+NOW = datetime(2026, 1, 9, 12, 0, tzinfo=UTC)
+
+
+def _item(n: int, *, guid: str | None = None, url: str | None = None) -> FeedItem:
+    return FeedItem(
+        guid=guid or f"guid-{n}",
+        url=url or f"https://news.example/story-{n}",
+        title=f"Story {n}",
+        published_at=NOW - timedelta(hours=n),
+        summary="",
+    )
+
+
+def _page(text: str) -> ExtractedPage:
+    return ExtractedPage(
+        text=text, title="A title", author=None, published_at=None, site_name="Example News",
+        canonical_url=None,
+    )  # fmt: skip
+
+
+def _feed_id(database: Database) -> int:
+    database.sync_feeds([FeedSpec("wire", "https://wire.example/rss")], default_interval_min=15)
+    return database.feeds()[0].feed_id
+
+
+def test_migrations_create_exactly_the_model_schema(database: Database) -> None:
+    """After upgrade, the database schema has nothing the models lack and lacks nothing."""
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+
+
+def test_upgrading_twice_is_harmless(database_url: str) -> None:
+    """Opening an already upgraded database (a daemon restart) changes nothing."""
+    Database.open(database_url).close()
+    again = Database.open(database_url)
+    assert again.ping()
+    again.close()
+
+
+def test_a_reissued_guid_for_a_known_url_queues_no_new_article(database: Database) -> None:
+    """A feed that re-issues GUIDs for the same URLs never duplicates an article."""
+    feed_id = _feed_id(database)
+    assert database.add_feed_items(feed_id, [_item(1), _item(2)], NOW) == 2
+    reissued = [_item(2, guid="new-guid-2"), _item(1, guid="new-guid-1")]
+    assert database.add_feed_items(feed_id, reissued, NOW) == 0
+    assert database.article_count() == 2
+
+
+def test_a_known_guid_is_skipped_even_when_reordered(database: Database) -> None:
+    """Reordering a feed's items queues nothing new."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(1), _item(2), _item(3)], NOW)
+    assert database.add_feed_items(feed_id, [_item(3), _item(1), _item(2)], NOW) == 0
+
+
+def test_same_text_under_another_url_is_stored_as_a_duplicate(database: Database) -> None:
+    """Content-hash dedup: the second copy is marked duplicate and keeps no text."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(1), _item(2)], NOW)
+    first, second = database.pending_articles()
+    body = "Federal agents shot two people in Portland on Thursday, police said."
+    assert database.store_extraction(first.article_id, _page(body), fetched_at=NOW)
+    reflowed = body.replace(" ", "  ").upper()
+    assert not database.store_extraction(second.article_id, _page(reflowed), fetched_at=NOW)
+    statuses = {a.article_id: a.status for a in database.articles()}
+    assert statuses == {
+        first.article_id: ArticleStatus.EXTRACTED,
+        second.article_id: ArticleStatus.DUPLICATE,
+    }
+
+
+def test_feed_errors_count_up_and_reset_on_success(database: Database) -> None:
+    """consecutive_errors grows per failure, keeps the last error, and clears on success."""
+    feed_id = _feed_id(database)
+    later = NOW + timedelta(minutes=15)
+    for _ in range(2):
+        database.record_feed_poll(
+            feed_id, fetched_at=NOW, next_due_at=later, status=None, error="fetch: boom"
+        )
+    failed = database.feeds()[0]
+    assert (failed.consecutive_errors, failed.last_error) == (2, "fetch: boom")
+    database.record_feed_poll(
+        feed_id, fetched_at=NOW, next_due_at=later, status=200, error=None, etag='"v1"',
+        entry_count=3,
+    )  # fmt: skip
+    healed = database.feeds()[0]
+    assert (healed.consecutive_errors, healed.last_error, healed.etag) == (0, None, '"v1"')
+    assert healed.next_due_at == later
+
+
+def test_due_feeds_respects_next_due_unless_told_otherwise(database: Database) -> None:
+    """A feed polled a minute ago is not due; --all polls it anyway."""
+    feed_id = _feed_id(database)
+    database.record_feed_poll(
+        feed_id, fetched_at=NOW, next_due_at=NOW + timedelta(minutes=15), status=200, error=None
+    )
+    assert database.due_feeds(NOW + timedelta(minutes=1)) == []
+    assert len(database.due_feeds(NOW + timedelta(minutes=1), ignore_due=True)) == 1
+    assert len(database.due_feeds(NOW + timedelta(minutes=16))) == 1
+
+
+def test_datetimes_come_back_timezone_aware(database: Database) -> None:
+    """Both backends return UTC-aware datetimes, whatever the column type does."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(1)], NOW)
+    [article] = database.articles()
+    assert article.published_at == NOW - timedelta(hours=1)
+    assert article.published_at is not None and article.published_at.tzinfo is not None
+
+
+def test_removed_feeds_stop_being_listed(database: Database) -> None:
+    """A feed taken out of feeds.yaml is no longer polled or shown."""
+    specs = [FeedSpec("a", "https://a.example/rss"), FeedSpec("b", "https://b.example/rss")]
+    database.sync_feeds(specs, default_interval_min=15)
+    database.sync_feeds(specs[:1], default_interval_min=15)
+    assert [feed.name for feed in database.feeds()] == ["a"]
+
+
+def test_content_hash_ignores_whitespace_and_case() -> None:
+    """Trivial reflows of the same text hash alike; different words do not."""
+    assert content_hash("Two  people\nwounded") == content_hash("two people wounded")
+    assert content_hash("two people wounded") != content_hash("three people wounded")
