@@ -1,0 +1,474 @@
+"""The HTTP edge: a URL from a third party in, a checked `FetchResult` out.
+
+Every URL (the first and each redirect hop) is resolved once, every address
+it resolves to must be public (`check_address`), and the connection then goes
+to that checked address: the request URL's host is rewritten to the IP while
+the Host header (and, for https, the TLS server name) keeps the real hostname.
+A DNS answer that changes between the check and the connect (rebinding)
+therefore cannot reach an internal service. Policy: if *any* resolved address
+is non-public the URL is refused, even if others are public; a name that
+mixes public and private records is more likely an attack than a mistake.
+
+Bodies are streamed raw and decompressed here with a bounded zlib output, so
+neither a huge body nor a gzip bomb holds more than `max_bytes + 1` bytes.
+Connect/read timeouts apply to each hop and a total deadline covers the whole
+fetch, redirects and streaming included. Keep-alive is off: connections are
+keyed by IP, and reusing one TLS session for another hostname on the same IP
+(a CDN) would skip that hostname's certificate check.
+
+Failures raise `FetchError` (or `BlockedAddressError`, `ResponseTooLargeError`)
+with a short message prefixed "fetch: " that names the URL and the fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import time
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpx
+
+from monitor.config import Settings
+from monitor.errors import BlockedAddressError, FetchError, ResponseTooLargeError
+from monitor.model import FetchResult
+
+log = logging.getLogger(__name__)
+
+Resolver = Callable[[str, int], list[str]]
+
+DEFAULT_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+    "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Checked in order; the first match names the reason. Embedded IPv4 addresses
+# (mapped, NAT64, 6to4, Teredo) are unpacked before this table is consulted.
+_NON_PUBLIC_NETWORKS: tuple[tuple[_IPNetwork, str], ...] = tuple(
+    (ipaddress.ip_network(cidr), reason)
+    for cidr, reason in (
+        ("0.0.0.0/8", "unspecified"),
+        ("10.0.0.0/8", "private"),
+        ("100.64.0.0/10", "CGNAT"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("172.16.0.0/12", "private"),
+        ("192.0.0.0/24", "reserved"),
+        ("192.0.2.0/24", "documentation"),
+        ("192.88.99.0/24", "reserved"),
+        ("192.168.0.0/16", "private"),
+        ("198.18.0.0/15", "benchmark"),
+        ("198.51.100.0/24", "documentation"),
+        ("203.0.113.0/24", "documentation"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved"),
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("::/96", "reserved"),  # IPv4-compatible, deprecated
+        ("64:ff9b:1::/48", "private"),  # local-use NAT64
+        ("100::/64", "reserved"),  # discard-only
+        ("2001:db8::/32", "documentation"),
+        ("3fff::/20", "documentation"),
+        ("2001::/23", "reserved"),  # IETF protocol assignments
+        ("fc00::/7", "private"),  # unique local
+        ("fe80::/10", "link-local"),
+        ("fec0::/10", "private"),  # site-local, deprecated
+        ("ff00::/8", "multicast"),
+    )
+)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def check_address(ip: str) -> str | None:
+    """None if `ip` is a public address, else why not ("loopback", "private", "CGNAT", ...)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "invalid"
+    if isinstance(address, ipaddress.IPv6Address):
+        address = ipaddress.IPv6Address(address.packed)  # drop any %zone
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return check_address(str(embedded))
+    for network, reason in _NON_PUBLIC_NETWORKS:
+        if address.version == network.version and address in network:
+            return reason
+    if not address.is_global:
+        return "reserved"
+    return None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped, NAT64, 6to4 or Teredo address reaches, if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(address.packed[-4:])
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client; the server is the relay
+    return None
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (socket.getaddrinfo), in the resolver's order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses: list[str] = []
+    for *_, sockaddr in infos:
+        ip = str(sockaddr[0])
+        if ip not in addresses:
+            addresses.append(ip)
+    return addresses
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """One request of a fetch: the URL as given and the checked addresses to connect to."""
+
+    url: httpx.URL
+    host: str  # ASCII hostname (IDNA), without brackets
+    port: int
+    addresses: tuple[str, ...]
+
+
+class Fetcher:
+    """Fetches third-party URLs safely; one instance is shared by the pipeline's threads."""
+
+    def __init__(self, settings: Settings, *, resolver: Resolver | None = None) -> None:
+        self._settings = settings
+        self._resolve = resolver or resolve_host
+        # getaddrinfo has no timeout of its own; resolving in a pool lets the deadline apply.
+        self._resolver_pool = ThreadPoolExecutor(settings.fetch_concurrency, "resolve")
+        self._client = httpx.Client(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+            limits=httpx.Limits(max_keepalive_connections=0),
+            # Requests go to IPs, so a cookie would be shared by every site on that IP.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool (a resolver thread still stuck in DNS is left to finish)."""
+        self._client.close()
+        self._resolver_pool.shutdown(wait=False, cancel_futures=True)
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = DEFAULT_ACCEPT,
+    ) -> FetchResult:
+        """GET `url` (following checked redirects); a 304 comes back with an empty body."""
+        started = time.monotonic()
+        deadline = started + self._settings.total_timeout_s
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for redirects in range(self._settings.max_redirects + 1):
+            hop = self._plan_hop(url, current, deadline)
+            response = self._send(url, hop, headers, deadline)
+            try:
+                location = response.headers.get("Location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    if redirects == self._settings.max_redirects:
+                        raise FetchError(
+                            f"fetch: {url}: too many redirects (more than "
+                            f"{self._settings.max_redirects}, last to {location}); "
+                            "use the final URL or raise MONITOR_MAX_REDIRECTS"
+                        )
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code == 304:
+                    body = b""
+                elif 200 <= response.status_code < 300:
+                    body = self._read_body(url, response, max_bytes, deadline)
+                else:
+                    raise FetchError(
+                        f"fetch: {url} answered HTTP {response.status_code}"
+                        + (f" (after redirect to {current})" if current != url else "")
+                    )
+            finally:
+                response.close()
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status=response.status_code,
+                body=body,
+                content_type=response.headers.get("Content-Type", ""),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                elapsed_ms=round((time.monotonic() - started) * 1000),
+            )
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    # -- address checks ----------------------------------------------------
+
+    def _plan_hop(self, original: str, current: str, deadline: float) -> _Hop:
+        """Parse, resolve and check one URL; BlockedAddressError if it reaches a non-public IP."""
+        where = original if current == original else f"{original} (redirected to {current})"
+        try:
+            parsed = httpx.URL(current)
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"fetch: {where}: invalid URL ({exc}); fix the link") from exc
+        if parsed.scheme not in DEFAULT_PORTS:
+            raise FetchError(
+                f"fetch: refused {where}: only http and https URLs are fetched, "
+                f"not {parsed.scheme or 'a URL without scheme'}"
+            )
+        host = parsed.raw_host.decode("ascii").strip("[]").lower()
+        if not host:
+            raise FetchError(f"fetch: {where}: the URL has no host; fix the link")
+        port = parsed.port or DEFAULT_PORTS[parsed.scheme]
+        addresses = self._addresses_of(where, host, port, deadline)
+        if not self._is_exempt(host, port):
+            for ip in addresses:
+                reason = check_address(ip)
+                if reason is not None:
+                    raise BlockedAddressError(_blocked_message(where, host, port, ip, reason))
+        return _Hop(parsed, host, port, tuple(addresses))
+
+    def _addresses_of(self, where: str, host: str, port: int, deadline: float) -> list[str]:
+        if _is_ip_literal(host):
+            return [host]
+        limit_s = min(self._settings.connect_timeout_s, self._remaining(where, deadline))
+        try:
+            addresses = self._resolver_pool.submit(self._resolve, host, port).result(limit_s)
+        except FutureTimeoutError as exc:
+            raise FetchError(
+                f"fetch: {where} timed out after {limit_s:.3g} s resolving {host} "
+                "(MONITOR_CONNECT_TIMEOUT_S); check the hostname and the DNS server"
+            ) from exc
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(
+                f"fetch: {where}: cannot resolve {host} ({exc}); check the hostname"
+            ) from exc
+        if not addresses:
+            raise FetchError(f"fetch: {where}: {host} resolves to no address; check the hostname")
+        return addresses
+
+    def _is_exempt(self, host: str, port: int) -> bool:
+        if self._settings.allow_private_networks:
+            return True
+        allowed = self._settings.allowed_host_list
+        return host in allowed or _host_port(host, port) in allowed
+
+    # -- one request ---------------------------------------------------------
+
+    def _send(
+        self, original: str, hop: _Hop, headers: dict[str, str], deadline: float
+    ) -> httpx.Response:
+        """Send the request to the first checked address that accepts a connection."""
+        host_header = hop.url.netloc.decode("ascii")
+        extensions: dict[str, str] = {}
+        if hop.url.scheme == "https" and not _is_ip_literal(hop.host):
+            extensions["sni_hostname"] = hop.host
+        last_error: httpx.ConnectError | None = None
+        for ip in hop.addresses:
+            remaining = self._remaining(original, deadline)
+            try:
+                pinned = hop.url.copy_with(host=ip)
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"fetch: {original}: cannot use address {ip} ({exc})") from exc
+            request = self._client.build_request(
+                "GET",
+                pinned,
+                headers={**headers, "Host": host_header},
+                extensions=extensions,
+                timeout=httpx.Timeout(
+                    min(self._settings.read_timeout_s, remaining),
+                    connect=min(self._settings.connect_timeout_s, remaining),
+                ),
+            )
+            try:
+                return self._client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                last_error = exc
+                log.debug("connect failed", extra={"url": original, "ip": ip, "error": str(exc)})
+            except httpx.TimeoutException as exc:
+                raise self._timed_out(original, exc, deadline) from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(f"fetch: {original}: {_describe(exc)}") from exc
+        raise FetchError(
+            f"fetch: {original}: cannot connect to {hop.host} "
+            f"({', '.join(hop.addresses)}): {_describe(last_error)}"
+        ) from last_error
+
+    def _read_body(
+        self, original: str, response: httpx.Response, max_bytes: int, deadline: float
+    ) -> bytes:
+        """Stream the body, decompressing it here, never holding more than max_bytes + 1."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise self._too_large(original, max_bytes, f"declares {int(declared):,} bytes")
+        decoder = _Decoder.for_encoding(original, response.headers.get("Content-Encoding", ""))
+        body = bytearray()
+        try:
+            # No chunk size: each network read arrives at once, so a drip meets the deadline.
+            for chunk in response.iter_raw():
+                decoder.feed(chunk, body, max_bytes)
+                if len(body) > max_bytes:
+                    raise self._too_large(original, max_bytes, "")
+                self._remaining(original, deadline)
+            decoder.finish(body, max_bytes)
+        except httpx.TimeoutException as exc:
+            raise self._timed_out(original, exc, deadline) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"fetch: {original}: {_describe(exc)}") from exc
+        except zlib.error as exc:
+            raise FetchError(
+                f"fetch: {original}: corrupt compressed body ({exc}); the server is at fault"
+            ) from exc
+        if len(body) > max_bytes:
+            raise self._too_large(original, max_bytes, "")
+        return bytes(body)
+
+    def _too_large(self, original: str, max_bytes: int, detail: str) -> ResponseTooLargeError:
+        if max_bytes == self._settings.max_page_bytes:
+            setting = "MONITOR_MAX_PAGE_BYTES"
+        elif max_bytes == self._settings.max_feed_bytes:
+            setting = "MONITOR_MAX_FEED_BYTES"
+        else:
+            setting = "the byte cap"
+        return ResponseTooLargeError(
+            f"fetch: response from {original} exceeds {_format_size(max_bytes)} ({setting})"
+            + (f"; it {detail}" if detail else "")
+            + "; raise the limit if the document is legitimate"
+        )
+
+    # -- time ----------------------------------------------------------------
+
+    def _remaining(self, original: str, deadline: float) -> float:
+        """Seconds left before the total deadline; FetchError once it has passed."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(
+                f"fetch: {original} timed out after {self._settings.total_timeout_s:g} s "
+                "in total (MONITOR_TOTAL_TIMEOUT_S)"
+            )
+        return remaining
+
+    def _timed_out(self, original: str, exc: httpx.TimeoutException, deadline: float) -> FetchError:
+        """The message for an httpx timeout, naming the limit that was hit."""
+        if time.monotonic() >= deadline - 0.05:  # the wait was shortened to the total deadline
+            return FetchError(
+                f"fetch: {original} timed out after {self._settings.total_timeout_s:g} s "
+                "in total (MONITOR_TOTAL_TIMEOUT_S)"
+            )
+        if isinstance(exc, httpx.ConnectTimeout):
+            limit, setting = self._settings.connect_timeout_s, "MONITOR_CONNECT_TIMEOUT_S"
+            what = "connecting"
+        else:
+            limit, setting = self._settings.read_timeout_s, "MONITOR_READ_TIMEOUT_S"
+            what = "waiting for data"
+        return FetchError(f"fetch: {original} timed out after {limit:g} s {what} ({setting})")
+
+
+class _Decoder:
+    """Bounded Content-Encoding decoding: output never grows past max_bytes + 1."""
+
+    def __init__(self, wbits: int | None, *, deflate: bool = False) -> None:
+        self._wbits = wbits
+        self._deflate = deflate  # "deflate" may be zlib-wrapped or raw; decided on first bytes
+        self._inflater = zlib.decompressobj(wbits) if wbits is not None else None
+        self._started = False
+
+    @classmethod
+    def for_encoding(cls, original: str, header: str) -> _Decoder:
+        encodings = [part.strip().lower() for part in header.split(",") if part.strip()]
+        encodings = [part for part in encodings if part != "identity"]
+        if not encodings:
+            return cls(None)
+        if encodings in (["gzip"], ["x-gzip"]):
+            return cls(16 + zlib.MAX_WBITS)
+        if encodings == ["deflate"]:
+            return cls(zlib.MAX_WBITS, deflate=True)
+        raise FetchError(
+            f"fetch: {original}: unsupported Content-Encoding {header!r}; "
+            "the server ignored our Accept-Encoding: gzip, deflate"
+        )
+
+    def feed(self, chunk: bytes, body: bytearray, max_bytes: int) -> None:
+        if self._inflater is None:
+            body += chunk
+            return
+        if self._deflate and not self._started and chunk:
+            self._started = True
+            if (chunk[0] & 0x0F) != 8:  # not a zlib header: raw deflate
+                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        data = chunk
+        while data and len(body) <= max_bytes and not self._inflater.eof:
+            body += self._inflater.decompress(data, max_bytes + 1 - len(body))
+            data = self._inflater.unconsumed_tail
+
+    def finish(self, body: bytearray, max_bytes: int) -> None:
+        if self._inflater is not None and len(body) <= max_bytes:
+            body += self._inflater.flush(max_bytes + 1 - len(body))
+
+
+def _format_size(size: int) -> str:
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MB"
+    if size >= 1024 and size % 1024 == 0:
+        return f"{size // 1024} KB"
+    return f"{size:,} bytes"
+
+
+def _blocked_message(where: str, host: str, port: int, ip: str, reason: str) -> str:
+    article = "an" if reason[0].lower() in "aeiou" else "a"
+    what = f"{ip} is {article} {reason} address"
+    if host != ip:
+        what = f"{host} resolves to {ip}, {article} {reason} address"
+    return (
+        f"fetch: refused {where}: {what}; set MONITOR_ALLOWED_HOSTS={_host_port(host, port)} "
+        "to allow this host, or MONITOR_ALLOW_PRIVATE_NETWORKS=1 (development only)"
+    )
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no address to try"
+    return str(exc) or type(exc).__name__
