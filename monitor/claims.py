@@ -1,0 +1,486 @@
+"""Claim extraction: the facts each sentence states about an incident.
+
+Input: a Document, its sentences already attributed to incidents (match.py),
+the entity hits, the claim rules (claim_schema.py) and an ExtractionContext.
+Output: Claim values in article order, each with its slot, normalised value,
+qualifier, speaker and stance. Pure: no I/O, no clock.
+
+Stages, per sentence: split into clauses -> find who speaks -> mark
+background text (another event: "a week after ...") -> run every slot's cues
+-> normalise values -> decide the stance -> resolve "disputed that claim".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from monitor.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
+from monitor.claim_values import clean_name, name_tokens, parse_count, parse_time
+from monitor.claim_voice import (
+    ANAPHORIC,
+    Attribution,
+    Mention,
+    Stance,
+    clause_subject,
+    find_attributions,
+    quote_open_after,
+    stance_of,
+    starts_in_quote,
+)
+from monitor.model import Document, Entity, EntityHit, EntityKind, Sentence
+from monitor.rules import Rules
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Claim",
+    "ExtractionContext",
+    "Stance",
+    "city_slug",
+    "context_from_rules",
+    "extract_claims",
+]
+
+# Clause breaks: "; ", ", but", ", while", ", and", and "and said" (a new verb of saying).
+_CLAUSE_BREAK = re.compile(
+    r";\s+|,\s+(?:but|while|whereas|and|though|although)\s+|\s+but\s+"
+    r"|,?\s+and\s+(?=(?:said|says|told|added|noted|stated)\b)"
+)
+_HONORIFIC = re.compile(r"(?-i:\b(?:Mr|Ms|Mrs|Dr)\.?\s+([A-Z][\w'’-]+))")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One fact as one article states it: who says what about which incident."""
+
+    subject: str  # incident id, or "city:<slug>" for city-scope slots
+    slot: str
+    value: ClaimValue
+    qualifier: str | None
+    speaker: str  # "" means the outlet's own voice
+    stance: Stance
+    sentence: str
+    sentence_index: int
+    source: str
+    article_url: str
+    published_at: datetime | None
+    incident_id: str | None = None  # the incident the sentence was attributed to
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionContext:
+    """What extraction needs from the rules besides the claim schema."""
+
+    entities: tuple[Entity, ...] = ()
+    city_by_incident: Mapping[str, str] = field(default_factory=dict)
+    # A person tied to one incident (its victim, its shooter): a background
+    # clause naming them ("a week after Ross shot Good") speaks of that incident.
+    incident_by_person: Mapping[str, str] = field(default_factory=dict)
+    # The incidents the article as a whole is about, best first.
+    article_incidents: tuple[str, ...] = ()
+
+
+def city_slug(city: str) -> str:
+    """'Portland, Oregon' -> 'portland': the key of a city-scope subject."""
+    return city.split(",")[0].strip().lower()
+
+
+# --------------------------------------------------------------------- extraction
+
+
+@dataclass(slots=True)
+class _ArticleState:
+    """What carries over from sentence to sentence."""
+
+    named_speaker: str = ""  # the latest explicitly named speaker ("the statement" -> it)
+    previous_speaker: str = ""
+    in_quote: bool = False
+    previous_incident: str | None = None
+    claims: list[Claim] = field(default_factory=list)
+
+
+def extract_claims(
+    document: Document,
+    sentences: Sequence[Sentence],
+    hits: Sequence[EntityHit],
+    schema: ClaimSchema,
+    context: ExtractionContext,
+) -> list[Claim]:
+    """Every claim the article's sentences make, in article order."""
+    state = _ArticleState()
+    is_afternoon = bool(schema.afternoon_cues.search(document.text))
+    for sentence in sentences:
+        mentions = _mentions(sentence, hits, context)
+        _extract_sentence(document, sentence, mentions, schema, context, state, is_afternoon)
+        if sentence.incident_id is not None:
+            state.previous_incident = sentence.incident_id
+    return state.claims
+
+
+def _extract_sentence(
+    document: Document,
+    sentence: Sentence,
+    mentions: list[Mention],
+    schema: ClaimSchema,
+    context: ExtractionContext,
+    state: _ArticleState,
+    is_afternoon: bool,
+) -> None:
+    text = sentence.text
+    incident = sentence.incident_id
+    city = context.city_by_incident.get(incident or state.previous_incident or "")
+    clauses = _clauses(text)
+    attributions = [find_attributions(text[a:b], a, mentions, schema, city) for a, b in clauses]
+    sentence_speaker = _sentence_speaker(text, attributions, state)
+    previous: tuple[int, int] | None = None
+    for (start, end), found in zip(clauses, attributions, strict=True):
+        clause = text[start:end]
+        speaker = _named(found[0].speaker, state) if found else sentence_speaker
+        if not found and previous is not None and schema.say_verbs.match(clause):
+            # "Frey criticized ... and noted that ...": the verb shares the subject.
+            subject = clause_subject(
+                text[previous[0] : previous[1]], previous[0], mentions, schema, city
+            )
+            speaker = _named(subject, state) if subject else speaker
+        previous = (start, end)
+        regions = _regions(clause, start, sentence, mentions, schema, context)
+        new = _clause_claims(clause, start, regions, speaker, schema, is_afternoon, context)
+        if not new:
+            new = _anaphoric_dispute(clause, speaker, schema, state)
+        for claim in new:
+            state.claims.append(_stamped(claim, document, sentence, incident))
+    state.previous_speaker = sentence_speaker
+    state.in_quote = quote_open_after(text, was_open=state.in_quote)
+
+
+def _named(speaker: str, state: _ArticleState) -> str:
+    """Resolve 'the statement said'/'it said' to the speaker named earlier."""
+    if speaker == ANAPHORIC:
+        return state.named_speaker
+    state.named_speaker = speaker
+    return speaker
+
+
+def _sentence_speaker(
+    text: str, attributions: list[list[Attribution]], state: _ArticleState
+) -> str:
+    """The sentence's speaker: its first attribution, else the open quote's speaker."""
+    for found in attributions:
+        if found:
+            return _named(found[0].speaker, state)
+    if starts_in_quote(text) or state.in_quote:
+        return state.previous_speaker
+    return ""
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Split at '; ', ', but', ', while', ', and': each part can have its own speaker."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in _CLAUSE_BREAK.finditer(text):
+        if cut.start() > start:
+            spans.append((start, cut.start()))
+        start = cut.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+# -------------------------------------------------------------------- background
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """A stretch of a clause and the incident it speaks of (None: unknown)."""
+
+    start: int
+    end: int
+    incident_id: str | None
+
+
+def _regions(
+    clause: str,
+    offset: int,
+    sentence: Sentence,
+    mentions: list[Mention],
+    schema: ClaimSchema,
+    context: ExtractionContext,
+) -> list[_Region]:
+    """Foreground and background parts of a clause, each with its incident.
+
+    After a background opener ("a week after", "since") the clause tells of
+    another event; it goes to the incident of a person named there, else it is
+    dropped. When that person's incident is the sentence's own, the matcher
+    was pulled by the background, so the foreground goes to the article's other
+    incident if there is exactly one.
+    """
+    own = sentence.incident_id
+    opener = schema.background_openers.search(clause)
+    cut = opener.start() if opener else len(clause)
+    background = _person_incident(offset + cut, offset + len(clause), mentions, context)
+    foreground = own
+    others = [i for i in context.article_incidents if i != own]
+    if opener and background is not None and background == own:
+        foreground = others[0] if len(others) == 1 else None
+    elif opener and background is None and own is not None and others:
+        # The look-back words ("since ... last week") are what tie a sentence
+        # to an older incident; with the background unresolved and the sentence
+        # sent away from the article's main incident, the foreground belongs to
+        # the main incident.
+        main = context.article_incidents[0]
+        foreground = main if main != own else own
+    regions = [_Region(0, cut, foreground)]
+    if opener:
+        regions.append(_Region(cut, len(clause), background))
+    return _without_past_fragments(clause, regions, schema)
+
+
+def _without_past_fragments(
+    clause: str, regions: list[_Region], schema: ClaimSchema
+) -> list[_Region]:
+    """Drop comma-fragments dated to another time ("injured ... last June")."""
+    marked = list(schema.time_markers.finditer(clause))
+    if not marked:
+        return regions
+    result: list[_Region] = []
+    for region in regions:
+        for marker in marked:
+            if region.start <= marker.start() < region.end:
+                left = clause.rfind(",", region.start, marker.start())
+                cut = region.start if left < 0 else left + 1
+                region = _Region(region.start, cut, region.incident_id)
+        if region.end > region.start:
+            result.append(region)
+    return result
+
+
+def _person_incident(
+    start: int, end: int, mentions: list[Mention], context: ExtractionContext
+) -> str | None:
+    for mention in mentions:
+        if start <= mention.start < end:
+            incident = context.incident_by_person.get(mention.entity_id)
+            if incident is not None:
+                return incident
+    return None
+
+
+# -------------------------------------------------------------------------- cues
+
+
+def _clause_claims(
+    clause: str,
+    offset: int,
+    regions: list[_Region],
+    speaker: str,
+    schema: ClaimSchema,
+    is_afternoon: bool,
+    context: ExtractionContext,
+) -> list[Claim]:
+    found: list[Claim] = []
+    for slot in schema.slots:
+        for match, cue, value in _slot_matches(slot, clause):
+            region = next((r for r in regions if r.start <= match.start() < r.end), None)
+            if region is None or region.incident_id is None:
+                continue
+            normalised = _normalise(slot, cue, value, match, schema, is_afternoon, context)
+            if normalised is None:
+                continue
+            stance = stance_of(clause, match.end(), schema)
+            subject = _subject(slot, region.incident_id, context)
+            if subject is None:
+                continue
+            claim = Claim(
+                subject=subject,
+                slot=slot.name,
+                value=normalised[0],
+                qualifier=normalised[1],
+                speaker=speaker,
+                stance=stance,
+                sentence="",
+                sentence_index=-1,
+                source="",
+                article_url="",
+                published_at=None,
+            )
+            if claim not in found:
+                found.append(claim)
+    return found
+
+
+def _subject(slot: SlotRule, incident_id: str, context: ExtractionContext) -> str | None:
+    """The incident id, or "city:<slug>" for a city-scope slot (None: city unknown)."""
+    if slot.scope is Scope.INCIDENT:
+        return incident_id
+    city = context.city_by_incident.get(incident_id)
+    return None if city is None else f"city:{city}"
+
+
+def _slot_matches(slot: SlotRule, clause: str) -> Iterable[tuple[re.Match[str], Cue, str | None]]:
+    """Cue matches in priority order; a match overlapping an earlier cue's is skipped."""
+    taken: list[tuple[int, int]] = []
+    for cue in slot.cues:
+        if cue.requires is not None and not cue.requires.search(clause):
+            continue
+        for match in cue.pattern.finditer(clause):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            raw = match.groupdict().get("value")
+            yield match, cue, raw
+
+
+def _normalise(
+    slot: SlotRule,
+    cue: Cue,
+    raw: str | None,
+    match: re.Match[str],
+    schema: ClaimSchema,
+    is_afternoon: bool,
+    context: ExtractionContext,
+) -> tuple[ClaimValue, str | None] | None:
+    """(value, qualifier) in the slot's canonical form, or None if unusable."""
+    qualifier_text = match.groupdict().get("qualifier")
+    qualifier = _qualifier(qualifier_text, schema)
+    if cue.value is not None:
+        return cue.value, qualifier
+    if raw is None:
+        return None
+    if slot.type is SlotType.COUNT:
+        count = parse_count(raw)
+        return None if count is None else (count, qualifier)
+    if slot.type is SlotType.TIME_OF_DAY:
+        parsed = parse_time(raw, is_afternoon=is_afternoon)
+        if parsed is None:
+            return None
+        return parsed[0], parsed[1] or qualifier
+    if slot.type is SlotType.AGENCY:
+        agency = schema.agency_id(raw)
+        return None if agency is None else (agency, None)
+    if slot.type is SlotType.PERSON:
+        person = canonical_person(raw, context.entities)
+        return None if person is None else (person, None)
+    return raw.strip(), qualifier
+
+
+def _qualifier(text: str | None, schema: ClaimSchema) -> str | None:
+    if not text:
+        return None
+    return schema.qualifiers.get(" ".join(text.lower().split()))
+
+
+def canonical_person(raw: str, entities: Sequence[Entity]) -> str | None:
+    """A name as news usually writes a known person ("Renee Nicole Good" -> "Renee Good")."""
+    name = clean_name(raw, keep_titles=True)
+    if name is None:
+        return None
+    tokens = name_tokens(name)
+    people = [e for e in entities if e.kind is EntityKind.PERSON]
+    matching = [e for e in people if tokens and tokens <= _entity_tokens(e)]
+    if len(matching) == 1:
+        return _display_name(matching[0])
+    return None if _HONORIFIC.fullmatch(name) else name
+
+
+def _entity_tokens(entity: Entity) -> set[str]:
+    tokens = name_tokens(entity.name)
+    for alias in entity.aliases:
+        tokens |= name_tokens(alias)
+    return tokens
+
+
+def _display_name(entity: Entity) -> str:
+    """The shortest full name (two words or more) among the entity's names."""
+    full = [a for a in (entity.name, *entity.aliases) if len(a.split()) >= 2]
+    return min(full, key=len) if full else entity.name
+
+
+# ---------------------------------------------------------------------- anaphora
+
+
+def _anaphoric_dispute(
+    clause: str, speaker: str, schema: ClaimSchema, state: _ArticleState
+) -> list[Claim]:
+    """'Local officials disputed that claim': a dispute of the latest such claim."""
+    if not (schema.disputes.search(clause) and schema.anaphors.search(clause)):
+        return []
+    for earlier in reversed(state.claims):
+        if earlier.slot in schema.anaphor_slots and earlier.stance is Stance.ASSERTS:
+            if earlier.speaker == speaker:
+                return []
+            return [replace(earlier, speaker=speaker, stance=Stance.DISPUTES)]
+    return []
+
+
+def _stamped(claim: Claim, document: Document, sentence: Sentence, incident: str | None) -> Claim:
+    """Fill in the article fields."""
+    return replace(
+        claim,
+        sentence=sentence.text,
+        sentence_index=sentence.index,
+        source=document.source,
+        article_url=document.url,
+        published_at=document.published_at,
+        incident_id=incident,
+    )
+
+
+# ---------------------------------------------------------------------- mentions
+
+
+def _mentions(
+    sentence: Sentence, hits: Sequence[EntityHit], context: ExtractionContext
+) -> list[Mention]:
+    """People named in the sentence (sentence-local offsets): matcher hits and full names."""
+    people = {e.entity_id: e for e in context.entities if e.kind is EntityKind.PERSON}
+    text = sentence.text.replace("’", "'")
+    found: dict[tuple[int, int], str] = {}
+    for hit in hits:
+        if hit.sentence_index == sentence.index and hit.entity_id in people:
+            found[(hit.start - sentence.start, hit.end - sentence.start)] = hit.entity_id
+    for entity in people.values():
+        for alias in entity.aliases:
+            # Surnames alone ("Frey said") count only capitalised, as names are.
+            flags = re.IGNORECASE if len(alias.split()) >= 2 else 0
+            for named in re.finditer(rf"\b{re.escape(alias)}\b", text, flags):
+                found.setdefault((named.start(), named.end()), entity.entity_id)
+        for titled in _HONORIFIC.finditer(text):
+            if titled.group(1) in entity.aliases:
+                found.setdefault((titled.start(), titled.end()), entity.entity_id)
+    return [
+        Mention(start, end, entity_id, _display_name(people[entity_id]))
+        for (start, end), entity_id in sorted(found.items())
+    ]
+
+
+# ------------------------------------------------------------------------ context
+
+
+def context_from_rules(rules: Rules, article_incidents: Sequence[str] = ()) -> ExtractionContext:
+    """The ExtractionContext for an article, built from the loaded rules.
+
+    A person counts as tied to an incident when one incident, and only one,
+    lists them as a strong cue (weight 3 or more: its victim, its shooter).
+    """
+    owners: dict[str, set[str]] = {}
+    for incident in rules.incidents:
+        for cue in incident.cues:
+            if cue.entity is not None and cue.weight >= _STRONG_CUE_WEIGHT:
+                owners.setdefault(cue.entity, set()).add(incident.incident_id)
+    people = {e.entity_id for e in rules.entities if e.kind is EntityKind.PERSON}
+    return ExtractionContext(
+        entities=tuple(e.entity for e in rules.entities),
+        city_by_incident={i.incident_id: city_slug(i.city) for i in rules.incidents},
+        incident_by_person={
+            entity: next(iter(ids))
+            for entity, ids in owners.items()
+            if len(ids) == 1 and entity in people
+        },
+        article_incidents=tuple(article_incidents),
+    )
+
+
+_STRONG_CUE_WEIGHT = 3

@@ -1,0 +1,340 @@
+"""Comparison: is a new claim news (update), a clash (contradiction) or a repeat?
+
+Input: a Claim, the ledger of earlier claims (oldest first) and the claim rules.
+Output: Findings. An update is new information (a slot's first value, a value
+that supersedes: alive -> dead, 2,000 -> 3,000 officers); a contradiction is an
+incompatible value from a different speaker, or a dispute of an asserted
+value; a corroboration is a repeat, returned so the caller can attach it to
+the earlier claim. Hedged claims ("reportedly") are filed, never alerted.
+Pure and deterministic: the same ledger and claim give the same findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from monitor.claim_schema import ChangeAction, ClaimSchema, ClaimValue, SlotRule, SlotType
+from monitor.claim_values import PM_ASSUMED, names_agree, time_readings
+from monitor.claims import Claim, Stance
+
+__all__ = ["Finding", "FindingKind", "alert_key", "compare_article", "compare_claim"]
+
+
+class FindingKind(StrEnum):
+    UPDATE = "update"
+    CONTRADICTION = "contradiction"
+    CORROBORATION = "corroboration"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a new claim means against the ledger, with a one-line reason."""
+
+    kind: FindingKind
+    claim: Claim
+    earlier: tuple[Claim, ...]
+    reason: str
+
+    @property
+    def is_alert(self) -> bool:
+        """Updates and contradictions are alerts; corroborations are not."""
+        return self.kind is not FindingKind.CORROBORATION
+
+
+class Relation(StrEnum):
+    """How a new value stands to an earlier one of the same slot."""
+
+    SAME = "same"  # equal, or compatible (overlapping counts, a parent agency)
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    DIFFER = "differ"
+    CONFLICT = "conflict"  # a lower rank the slot lists as a clash (alive after dead)
+
+
+# ---------------------------------------------------------------------- one claim
+
+
+def compare_claim(claim: Claim, ledger: Sequence[Claim], schema: ClaimSchema) -> list[Finding]:
+    """The findings for one claim against the earlier claims (oldest first)."""
+    slot = schema.slot(claim.slot)
+    if claim.stance is Stance.HEDGES or claim.value in slot.absent:
+        return []
+    asserted = [
+        c
+        for c in ledger
+        if c.subject == claim.subject
+        and c.slot == claim.slot
+        and c.stance is Stance.ASSERTS
+        and c.value not in slot.absent
+    ]
+    if claim.stance in (Stance.DISPUTES, Stance.DENIES):
+        known = [
+            c
+            for c in ledger
+            if (c.subject, c.slot, c.value, c.stance, c.speaker)
+            == (claim.subject, claim.slot, claim.value, claim.stance, claim.speaker)
+        ]
+        if known:  # the same dispute, already on record
+            reason = (
+                f"{_who(claim)} repeats its {claim.stance} of {_shown(claim)} ({_cite(known[0])})"
+            )
+            return [Finding(FindingKind.CORROBORATION, claim, tuple(known), reason)]
+        return _dispute(claim, asserted, slot, schema)
+    agreeing = [c for c in asserted if relation(slot, claim, c, schema) is Relation.SAME]
+    if agreeing:
+        reason = f"{_who(claim)} repeats {_shown(claim)} ({_cite(agreeing[0])})"
+        return [Finding(FindingKind.CORROBORATION, claim, tuple(agreeing), reason)]
+    if not asserted:
+        return _first(claim, slot, ledger)
+    return _change(claim, asserted, slot, schema)
+
+
+def _first(claim: Claim, slot: SlotRule, ledger: Sequence[Claim]) -> list[Finding]:
+    # "No one was killed", "no arrests": a first count of zero reports that
+    # nothing happened, which is not news on its own; it is filed only.
+    if slot.type is SlotType.COUNT and claim.value == 0:
+        return []
+    implied = _implying(claim, slot, ledger)
+    if implied:
+        reason = (
+            f"{_who(claim)}: {_shown(claim)} was implied by {implied[0].slot} ({_cite(implied[0])})"
+        )
+        return [Finding(FindingKind.CORROBORATION, claim, implied, reason)]
+    if slot.changes.first is not ChangeAction.UPDATE:
+        return []
+    reason = f"first report of {claim.slot}: {_shown(claim)} ({_cite(claim)})"
+    return [Finding(FindingKind.UPDATE, claim, (), reason)]
+
+
+def _implying(claim: Claim, slot: SlotRule, ledger: Sequence[Claim]) -> tuple[Claim, ...]:
+    """Earlier claims of another slot that already imply this value (killed 1 -> dead)."""
+    other = slot.implied_by.get(str(claim.value))
+    if other is None:
+        return ()
+    return tuple(
+        c
+        for c in ledger
+        if c.subject == claim.subject
+        and c.slot == other
+        and c.stance is Stance.ASSERTS
+        and isinstance(c.value, int)
+        and c.value > 0
+    )
+
+
+def _change(
+    claim: Claim, asserted: list[Claim], slot: SlotRule, schema: ClaimSchema
+) -> list[Finding]:
+    latest = asserted[-1]
+    how = relation(slot, claim, latest, schema)
+    action = {
+        Relation.INCREASE: slot.changes.increase,
+        Relation.DECREASE: slot.changes.decrease,
+        Relation.DIFFER: slot.changes.differ,
+        Relation.CONFLICT: ChangeAction.CONTRADICTION,
+    }.get(how, ChangeAction.IGNORE)
+    if action is ChangeAction.CONTRADICTION and _same_voice(claim, latest):
+        action = ChangeAction.UPDATE  # a speaker revising its own account
+    if action is ChangeAction.IGNORE:
+        return []
+    if action is ChangeAction.UPDATE:
+        change = f"{_shown(latest)} -> {_shown(claim)}"
+        reason = f"{claim.slot}: {change} ({_cite(claim)}; was {_cite(latest)})"
+        return [Finding(FindingKind.UPDATE, claim, (latest,), reason)]
+    clashing = tuple(c for c in asserted if not _same_voice(c, claim))
+    earlier = f"{_who(latest)} said {_shown(latest)} ({latest.source})"
+    reason = f"{_who(claim)} says {_shown(claim)}; {earlier}"
+    return [Finding(FindingKind.CONTRADICTION, claim, clashing or (latest,), reason)]
+
+
+def _dispute(
+    claim: Claim, asserted: list[Claim], slot: SlotRule, schema: ClaimSchema
+) -> list[Finding]:
+    """A dispute or denial clashes with the same value asserted by someone else."""
+    targets = tuple(
+        c
+        for c in asserted
+        if relation(slot, claim, c, schema) is Relation.SAME and not _same_voice(c, claim)
+    )
+    verb = "disputes" if claim.stance is Stance.DISPUTES else "denies"
+    if not targets:
+        return _counter_claim(claim, asserted, slot, schema, verb)
+    first = targets[0]
+    reason = f"{_who(claim)} {verb} {claim.slot} {_shown(first)} asserted by {_cite(first)}"
+    return [Finding(FindingKind.CONTRADICTION, claim, targets, reason)]
+
+
+def _counter_claim(
+    claim: Claim, asserted: list[Claim], slot: SlotRule, schema: ClaimSchema, verb: str
+) -> list[Finding]:
+    """ "Three were wounded, not two as officials said": a disputing speaker's own value."""
+    if claim.stance is not Stance.DISPUTES or not asserted:
+        return []
+    latest = asserted[-1]
+    if _same_voice(claim, latest) or relation(slot, claim, latest, schema) is Relation.SAME:
+        return []
+    reason = f"{_who(claim)} {verb} {_shown(latest)} ({_cite(latest)}) and says {_shown(claim)}"
+    return [Finding(FindingKind.CONTRADICTION, claim, (latest,), reason)]
+
+
+# ----------------------------------------------------------------------- relations
+
+
+def relation(slot: SlotRule, new: Claim, old: Claim, schema: ClaimSchema) -> Relation:
+    """How `new`'s value stands to `old`'s under the slot's type."""
+    if slot.type is SlotType.COUNT:
+        return _count_relation(new, old)
+    if slot.type is SlotType.ORDERED_ENUM:
+        return _rank_relation(slot, new.value, old.value)
+    if slot.type is SlotType.PERSON:
+        return Relation.SAME if names_agree(str(new.value), str(old.value)) else Relation.DIFFER
+    if slot.type is SlotType.AGENCY:
+        return _agency_relation(str(new.value), str(old.value), schema)
+    if slot.type is SlotType.TIME_OF_DAY:
+        return _time_relation(new, old, slot.tolerance_min)
+    if slot.type is SlotType.TEXT:
+        same = str(new.value).casefold() == str(old.value).casefold()
+        return Relation.SAME if same else Relation.DIFFER
+    return Relation.SAME if new.value == old.value else Relation.DIFFER
+
+
+def _interval(value: int, qualifier: str | None) -> tuple[float, float]:
+    """The range a qualified count allows: "about 3,000" is 2,700-3,300."""
+    low, high = float(value), float(value)
+    if qualifier == "about":
+        low, high = value * 0.9, value * 1.1
+    elif qualifier in ("more_than", "at_least"):
+        high = float("inf")
+    elif qualifier == "almost":
+        low = value * 0.9
+    elif qualifier in ("fewer_than", "at_most"):
+        low = 0.0
+    return low, high
+
+
+def _count_relation(new: Claim, old: Claim) -> Relation:
+    if not isinstance(new.value, int) or not isinstance(old.value, int):
+        return Relation.DIFFER
+    if new.value == old.value:
+        return Relation.SAME
+    if new.value > old.value:
+        return Relation.INCREASE
+    # Lower, but the ranges overlap ("more than 2,000" after "about 3,000").
+    new_low, new_high = _interval(new.value, new.qualifier)
+    old_low, old_high = _interval(old.value, old.qualifier)
+    overlaps = new_low <= old_high and old_low <= new_high
+    return Relation.SAME if overlaps else Relation.DECREASE
+
+
+def _rank_relation(slot: SlotRule, new: ClaimValue, old: ClaimValue) -> Relation:
+    if new == old:
+        return Relation.SAME
+    new_rank, old_rank = slot.rank(new), slot.rank(old)
+    if new_rank is None or old_rank is None or new_rank == old_rank:
+        return Relation.DIFFER
+    if new_rank > old_rank:
+        return Relation.INCREASE
+    return (
+        Relation.CONFLICT if new in slot.conflicts.get(str(old), frozenset()) else Relation.DECREASE
+    )
+
+
+def _agency_relation(new: str, old: str, schema: ClaimSchema) -> Relation:
+    if new == old or schema.agency_parent(old) == new:
+        return Relation.SAME  # "a DHS officer" after "an ICE officer"
+    if schema.agency_parent(new) == old:
+        return Relation.INCREASE  # "an ICE officer" after "a DHS officer": more precise
+    return Relation.DIFFER
+
+
+def _time_relation(new: Claim, old: Claim, tolerance_min: int) -> Relation:
+    new_minutes = time_readings(str(new.value), new.qualifier)
+    old_minutes = time_readings(str(old.value), old.qualifier)
+    close = any(abs(a - b) <= tolerance_min for a in new_minutes for b in old_minutes)
+    return Relation.SAME if close else Relation.DIFFER
+
+
+# ----------------------------------------------------------------------- articles
+
+
+def compare_article(
+    claims: Sequence[Claim], ledger: Sequence[Claim], schema: ClaimSchema
+) -> list[Finding]:
+    """Findings for one article's claims, in order, against the ledger.
+
+    Claims of one article do not update or contradict each other: a value is
+    compared with the ledger only. The exception is an explicit dispute, which
+    may target a value asserted earlier in the same article ("federal officials
+    say self-defence, but local officials disputed that claim"). Findings with
+    equal alert keys are reported once.
+    """
+    findings: list[Finding] = []
+    keys: set[str] = set()
+    for position, claim in enumerate(claims):
+        disputed = claim.stance in (Stance.DISPUTES, Stance.DENIES)
+        base = [*ledger, *claims[:position]] if disputed else ledger
+        for finding in compare_claim(claim, base, schema):
+            key = alert_key(finding)
+            if finding.is_alert and key in keys:
+                continue
+            keys.add(key)
+            findings.append(finding)
+    return findings
+
+
+def alert_key(finding: Finding) -> str:
+    """Dedup key over (subject, slot, earlier value, new value): one alert per change.
+
+    Twenty syndicated copies of one story produce the same key, so the caller
+    sends one alert.
+    """
+    claim = finding.claim
+    earlier = "" if not finding.earlier else _key_value(finding.earlier[-1])
+    new = _key_value(claim)
+    if claim.stance in (Stance.DISPUTES, Stance.DENIES):
+        earlier, new = new, str(claim.stance)
+    return "|".join((claim.subject, claim.slot, str(finding.kind), earlier, new))
+
+
+def _key_value(claim: Claim) -> str:
+    return str(claim.value).casefold()
+
+
+# -------------------------------------------------------------------- wording
+
+
+_QUALIFIER_WORDS = {
+    "more_than": "more than",
+    "at_least": "at least",
+    "about": "about",
+    "almost": "almost",
+    "fewer_than": "fewer than",
+    "at_most": "at most",
+}
+
+
+def _shown(claim: Claim) -> str:
+    value = (
+        f"{claim.value:,}"
+        if isinstance(claim.value, int) and not isinstance(claim.value, bool)
+        else str(claim.value)
+    )
+    if claim.qualifier == PM_ASSUMED:
+        return f"{value} (no a.m./p.m. given)"
+    words = _QUALIFIER_WORDS.get(claim.qualifier or "")
+    return f"{words} {value}" if words else value
+
+
+def _who(claim: Claim) -> str:
+    return claim.speaker or claim.source
+
+
+def _cite(claim: Claim) -> str:
+    return f"{_who(claim)}, {claim.source}" if claim.speaker else claim.source
+
+
+def _same_voice(a: Claim, b: Claim) -> bool:
+    """Same speaker; for the outlet's own voice, also the same outlet."""
+    return a.speaker == b.speaker and (bool(a.speaker) or a.source == b.source)
