@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_redirects: int = Field(default=5, ge=0)
     fetch_concurrency: int = Field(default=8, ge=1, le=64)
+    extract_workers: int = Field(default=1, ge=1, le=32)
     tick_s: float = Field(default=30.0, gt=0)
     default_interval_min: float = Field(default=15.0, gt=0)
     max_backoff_min: float = Field(default=24 * 60.0, gt=0)

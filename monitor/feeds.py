@@ -155,7 +155,8 @@ def canonical_url(url: str) -> str:
     netloc = _canonical_netloc(scheme, parts.netloc)
     path = parts.path or ("/" if scheme in DEFAULT_PORTS and netloc else "")
     query = "&".join(piece for piece in parts.query.split("&") if piece and not _is_tracking(piece))
-    return urlunsplit((scheme, netloc, path, query, ""))
+    # Strip again: dropping the fragment can expose trailing spaces ("0 #x").
+    return urlunsplit((scheme, netloc, path, query, "")).strip()
 
 
 def _canonical_netloc(scheme: str, netloc: str) -> str:

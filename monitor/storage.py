@@ -112,6 +112,19 @@ class ArticleRow(SQLModel, table=True):
     status: str = Field(default="pending", sa_type=sa.Text, index=True)
     error: str | None = Field(default=None, sa_type=sa.Text)
     duplicate_of: int | None = Field(default=None, foreign_key="article.id")
+    matched_at: datetime | None = _utc_column()
+    is_new_incident: bool = False
+
+
+class ArticleIncidentRow(SQLModel, table=True):
+    """An article is about an incident: the matcher's score and evidence (JSON)."""
+
+    __tablename__ = "article_incident"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    incident_id: str = Field(sa_type=sa.Text, primary_key=True, index=True)
+    score: float
+    evidence: str = Field(default="[]", sa_type=sa.Text)
 
 
 class ArticleStatus:
@@ -156,6 +169,37 @@ class ArticleRecord:
     status: str
     error: str | None
     revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """An extracted article's text and metadata, for matching and claims."""
+
+    article_id: int
+    url: str
+    title: str
+    text: str
+    source: str
+    published_at: datetime | None
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentLink:
+    """One article-to-incident match to store: the score and the evidence as JSON text."""
+
+    incident_id: str
+    score: float
+    evidence_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentCoverage:
+    """How much coverage an incident has: article count and the latest publication."""
+
+    incident_id: str
+    article_count: int
+    latest_published_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,11 +259,27 @@ def _as_article_record(row: ArticleRow) -> ArticleRecord:
     )
 
 
+def _as_document(row: ArticleRow) -> StoredDocument:
+    assert row.id is not None
+    return StoredDocument(
+        article_id=row.id,
+        url=row.url,
+        title=row.title,
+        text=row.text or "",
+        source=_source_of(row),
+        published_at=row.published_at,
+        origin=row.origin,
+    )
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets `monitor feeds` read while the daemon writes; the timeout makes
     # two writers wait for each other instead of failing with "locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL survives a crash of monitor itself; only a power cut
+    # can lose the last commits. It saves an fsync per article.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -495,6 +555,91 @@ class Database:
             query = query.where(when >= since)
         with self.session() as session:
             return [_as_article_record(row) for row in session.exec(query)]
+
+    # -- incident matches --------------------------------------------------------
+
+    def document(self, article_id: int) -> StoredDocument:
+        """One extracted article's text, for the analysis stages."""
+        with self.session() as session:
+            return _as_document(session.get_one(ArticleRow, article_id))
+
+    def documents(self, *, since: datetime | None = None) -> list[StoredDocument]:
+        """Every extracted article, oldest publication first (for replays)."""
+        when = sa.func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+        query = (
+            select(ArticleRow)
+            .where(ArticleRow.status == ArticleStatus.EXTRACTED)
+            .order_by(when, col(ArticleRow.id))
+        )
+        if since is not None:
+            query = query.where(when >= since)
+        with self.session() as session:
+            return [_as_document(row) for row in session.exec(query)]
+
+    def record_matches(
+        self,
+        article_id: int,
+        links: Sequence[IncidentLink],
+        *,
+        is_new_incident: bool,
+        matched_at: datetime,
+    ) -> None:
+        """Replace the article's incident matches with these."""
+        with self.session() as session:
+            self._replace_matches(session, article_id, links, is_new_incident, matched_at)
+            session.commit()
+
+    @staticmethod
+    def _replace_matches(
+        session: Session,
+        article_id: int,
+        links: Sequence[IncidentLink],
+        is_new_incident: bool,
+        matched_at: datetime,
+    ) -> None:
+        row = session.get_one(ArticleRow, article_id)
+        row.matched_at, row.is_new_incident = matched_at, is_new_incident
+        session.execute(
+            sa.delete(ArticleIncidentRow).where(col(ArticleIncidentRow.article_id) == article_id)
+        )
+        for link in links:
+            session.add(
+                ArticleIncidentRow(
+                    article_id=article_id,
+                    incident_id=link.incident_id,
+                    score=link.score,
+                    evidence=link.evidence_json,
+                )
+            )
+
+    def incidents_by_article(self) -> dict[int, list[str]]:
+        """Each matched article's incident ids, best score first."""
+        query = select(ArticleIncidentRow).order_by(
+            col(ArticleIncidentRow.article_id), col(ArticleIncidentRow.score).desc()
+        )
+        found: dict[int, list[str]] = {}
+        with self.session() as session:
+            for link in session.exec(query):
+                found.setdefault(link.article_id, []).append(link.incident_id)
+        return found
+
+    def incident_coverage(self) -> dict[str, IncidentCoverage]:
+        """Article count and latest publication per incident."""
+        query = (
+            select(
+                ArticleIncidentRow.incident_id,
+                sa.func.count(),
+                sa.func.max(ArticleRow.published_at, type_=UTCDateTime()),
+            )
+            .join(ArticleRow, col(ArticleRow.id) == col(ArticleIncidentRow.article_id))
+            .group_by(col(ArticleIncidentRow.incident_id))
+        )
+        with self.session() as session:
+            rows = session.exec(query).all()
+        return {
+            incident_id: IncidentCoverage(incident_id, int(count), latest)
+            for incident_id, count, latest in rows
+        }
 
     def article_count(self) -> int:
         with self.session() as session:

@@ -58,9 +58,16 @@ class PgServer:
 
     def init(self) -> None:
         self._run(
-            str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "monitor",
-            "--auth=trust", "-E", "UTF8", "--no-sync",
-        )  # fmt: skip
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            "monitor",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> None:
         options = (
@@ -68,9 +75,18 @@ class PgServer:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
-            "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
-        )  # fmt: skip
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "stop")

@@ -26,9 +26,13 @@ def _item(n: int, *, guid: str | None = None, url: str | None = None) -> FeedIte
 
 def _page(text: str) -> ExtractedPage:
     return ExtractedPage(
-        text=text, title="A title", author=None, published_at=None, site_name="Example News",
+        text=text,
+        title="A title",
+        author=None,
+        published_at=None,
+        site_name="Example News",
         canonical_url=None,
-    )  # fmt: skip
+    )
 
 
 def _feed_id(database: Database) -> int:
@@ -94,9 +98,14 @@ def test_feed_errors_count_up_and_reset_on_success(database: Database) -> None:
     failed = database.feeds()[0]
     assert (failed.consecutive_errors, failed.last_error) == (2, "fetch: boom")
     database.record_feed_poll(
-        feed_id, fetched_at=NOW, next_due_at=later, status=200, error=None, etag='"v1"',
+        feed_id,
+        fetched_at=NOW,
+        next_due_at=later,
+        status=200,
+        error=None,
+        etag='"v1"',
         entry_count=3,
-    )  # fmt: skip
+    )
     healed = database.feeds()[0]
     assert (healed.consecutive_errors, healed.last_error, healed.etag) == (0, None, '"v1"')
     assert healed.next_due_at == later

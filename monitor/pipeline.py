@@ -1,0 +1,559 @@
+"""One cycle: poll due feeds, queue new entries, fetch and extract their pages.
+
+The edges (Fetcher, Database) come in from outside; this module only decides
+what happens in which order and makes sure one bad feed or page never stops
+the others. Network work runs in a bounded thread pool; every database write
+happens on the calling thread, so SQLite never sees two writers of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from monitor.config import Settings
+from monitor.errors import ConfigError, ExtractionError, FetchError
+from monitor.extract import extract_html, is_html_content_type, read_plain_text
+from monitor.extractor_pool import ExtractorPool
+from monitor.feeds import canonical_url, parse_feed
+from monitor.fetch import Fetcher
+from monitor.match import MatchResult, match_document
+from monitor.model import Document, ExtractedPage, FeedItem, FeedSpec, FetchResult, ParsedFeed
+from monitor.rules import Rules, load_rules
+from monitor.seeds import SeedArticle, load_seeds
+from monitor.storage import (
+    ArticleStatus,
+    Database,
+    FeedState,
+    IncidentLink,
+    PendingArticle,
+    StoredDocument,
+)
+from monitor.views import incident_match_json
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Progress(Protocol):
+    """Where long work reports how far it got (a progress bar, or nothing)."""
+
+    def start(self, label: str, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, label: str, total: int) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did; the CLI prints its failures, the daemon logs it."""
+
+    feeds_polled: int = 0
+    feeds_not_modified: int = 0
+    feed_errors: list[tuple[str, str]] = field(default_factory=list)
+    articles_queued: int = 0
+    articles_extracted: int = 0
+    duplicates: int = 0
+    article_errors: list[tuple[str, str]] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedPoll:
+    """The outcome of fetching and parsing one feed, computed off the main thread."""
+
+    feed: FeedState
+    result: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+
+
+def next_poll_at(
+    feed: FeedState, now: datetime, *, failed: bool, max_backoff_min: float
+) -> datetime:
+    """The feed's interval after success; doubling per consecutive error, capped, after failure."""
+    if not failed:
+        return now + timedelta(minutes=feed.interval_min)
+    errors = feed.consecutive_errors + 1
+    delay_min = min(feed.interval_min * 2 ** min(errors, 16), max_backoff_min)
+    return now + timedelta(minutes=delay_min)
+
+
+def _canonical_items(items: Sequence[FeedItem]) -> Iterator[FeedItem]:
+    for item in items:
+        url = canonical_url(item.url) if item.url else ""
+        if url.startswith(("http://", "https://")):
+            yield FeedItem(
+                guid=item.guid,
+                url=url,
+                title=item.title,
+                published_at=item.published_at,
+                summary=item.summary,
+            )
+
+
+class Pipeline:
+    """Runs cycles against one database with one fetcher."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        fetcher: Fetcher,
+        rules: Rules,
+        *,
+        clock: Clock = utc_now,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.extractors = ExtractorPool(settings.extract_workers)
+        # Set by the daemon on SIGTERM: finish the feed or page in hand, start no new one.
+        self.stop = stop or threading.Event()
+        self.database = database
+        self.fetcher = fetcher
+        self.clock = clock
+        self.progress: Progress = progress or NoProgress()
+
+    def run_cycle(self, specs: Sequence[FeedSpec], *, ignore_due: bool = False) -> CycleReport:
+        """Poll every due feed (every feed with ignore_due), then process all queued articles."""
+        started = time.monotonic()
+        report = CycleReport()
+        self.database.sync_feeds(specs, default_interval_min=self.settings.default_interval_min)
+        self.poll_feeds(self.database.due_feeds(self.clock(), ignore_due=ignore_due), report)
+        if not self.stop.is_set():
+            self.process_pending(report)
+        report.elapsed_s = time.monotonic() - started
+        log.info(
+            "cycle finished",
+            extra={
+                "feeds_polled": report.feeds_polled,
+                "feeds_failed": len(report.feed_errors),
+                "articles_extracted": report.articles_extracted,
+                "articles_failed": len(report.article_errors),
+                "elapsed_ms": int(report.elapsed_s * 1000),
+            },
+        )
+        return report
+
+    def close(self) -> None:
+        """Stop the extraction workers."""
+        self.extractors.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- feeds ---------------------------------------------------------------
+
+    def poll_feeds(self, feeds: Sequence[FeedState], report: CycleReport) -> None:
+        self.progress.start("feeds", len(feeds))
+        with ThreadPoolExecutor(self.settings.fetch_concurrency, "feed") as pool:
+            futures = [pool.submit(self._fetch_feed, feed) for feed in feeds]
+            for future in as_completed(futures):
+                if future.cancelled():
+                    continue
+                self._record_feed_poll(future.result(), report)
+                self.progress.advance()
+                if self.stop.is_set():
+                    # Feeds not yet polled stay due; the next start polls them.
+                    for waiting in futures:
+                        waiting.cancel()
+
+    def _fetch_feed(self, feed: FeedState) -> _FeedPoll:
+        try:
+            result = self.fetcher.fetch(
+                feed.url,
+                max_bytes=self.settings.max_feed_bytes,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+            )
+            if result.is_not_modified:
+                return _FeedPoll(feed, result=result)
+            parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+        except FetchError as exc:
+            return _FeedPoll(feed, error=str(exc))
+        return _FeedPoll(feed, result=result, parsed=parsed)
+
+    def _record_feed_poll(self, poll: _FeedPoll, report: CycleReport) -> None:
+        now = self.clock()
+        feed = poll.feed
+        next_due = next_poll_at(
+            feed, now, failed=poll.error is not None, max_backoff_min=self.settings.max_backoff_min
+        )
+        report.feeds_polled += 1
+        new_articles = 0
+        if poll.error is not None or poll.result is None:
+            error = poll.error or "unknown error"
+            report.feed_errors.append((feed.name, error))
+            self.database.record_feed_poll(
+                feed.feed_id, fetched_at=now, next_due_at=next_due, status=None, error=error
+            )
+            log.warning(
+                "feed failed",
+                extra={"feed": feed.name, "feed_url": feed.url, "error": error},
+            )
+            return
+        result = poll.result
+        if poll.parsed is None:
+            report.feeds_not_modified += 1
+        else:
+            new_articles = self.database.add_feed_items(
+                feed.feed_id, _canonical_items(poll.parsed.items), now
+            )
+            report.articles_queued += new_articles
+        self.database.record_feed_poll(
+            feed.feed_id,
+            fetched_at=now,
+            next_due_at=next_due,
+            status=result.status,
+            error=None,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            entry_count=len(poll.parsed.items) if poll.parsed else None,
+        )
+        log.info(
+            "feed polled",
+            extra={
+                "feed": feed.name,
+                "feed_url": feed.url,
+                "status": result.status,
+                "new_articles": new_articles,
+                "elapsed_ms": result.elapsed_ms,
+            },
+        )
+
+    # -- articles ------------------------------------------------------------
+
+    def process_pending(self, report: CycleReport) -> None:
+        """Fetch and extract every queued article; failures are stored on the article.
+
+        Pages are fetched by a thread pool and extracted by worker processes;
+        this thread stores and analyses each page as its extraction finishes.
+        """
+        pending = self.database.pending_articles()
+        if not pending:
+            return
+        self.progress.start("articles", len(pending))
+        extracting: dict[Future[ExtractedPage], PendingArticle] = {}
+        # Enough queued work to keep every worker busy, no more pages in memory than that.
+        limit = 2 * self.extractors.workers
+        for article, fetched in self._fetch_pages(pending):
+            result = self._checked_fetch(article, fetched, report)
+            if result is not None:
+                extracting[self.extractors.submit(result.body, result.final_url)] = article
+            self._collect_extractions(extracting, report, block=len(extracting) >= limit)
+        while extracting:
+            self._collect_extractions(extracting, report, block=True)
+
+    def _fetch_pages(
+        self, pending: Sequence[PendingArticle]
+    ) -> Iterator[tuple[PendingArticle, Future[FetchResult]]]:
+        """Fetch pages concurrently, at most a small window ahead of the consumer.
+
+        Extraction is slower than loopback or LAN fetching; without a window,
+        finished pages of up to MONITOR_MAX_PAGE_BYTES each would pile up in memory.
+        """
+        window = 2 * self.settings.fetch_concurrency
+        queue = iter(pending)
+        with ThreadPoolExecutor(self.settings.fetch_concurrency, "page") as pool:
+            in_flight: dict[Future[FetchResult], PendingArticle] = {}
+
+            def submit_next() -> None:
+                if self.stop.is_set():
+                    return  # the rest stay pending in the database
+                article = next(queue, None)
+                if article is not None:
+                    future = pool.submit(
+                        self.fetcher.fetch, article.url, max_bytes=self.settings.max_page_bytes
+                    )
+                    in_flight[future] = article
+
+            for _ in range(window):
+                submit_next()
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield in_flight.pop(future), future
+                    submit_next()
+
+    def _checked_fetch(
+        self, article: PendingArticle, fetched: Future[FetchResult], report: CycleReport
+    ) -> FetchResult | None:
+        """The fetched page if it can be extracted; otherwise the failure is stored."""
+        try:
+            result = fetched.result()
+        except FetchError as exc:
+            self._fail_article(article, ArticleStatus.FETCH_FAILED, str(exc), report)
+            return None
+        if not is_html_content_type(result.content_type):
+            error = f"extract: {article.url}: not an HTML page ({result.content_type})"
+            self._fail_article(article, ArticleStatus.EXTRACT_FAILED, error, report)
+            return None
+        return result
+
+    def _collect_extractions(
+        self,
+        extracting: dict[Future[ExtractedPage], PendingArticle],
+        report: CycleReport,
+        *,
+        block: bool,
+    ) -> None:
+        """Store every finished extraction; with block, wait for at least one."""
+        done = [future for future in extracting if future.done()]
+        if not done and block and extracting:
+            done = list(wait(extracting, return_when=FIRST_COMPLETED).done)
+        for future in done:
+            self._store_page(extracting.pop(future), future, report)
+
+    def _store_page(
+        self, article: PendingArticle, extracted: Future[ExtractedPage], report: CycleReport
+    ) -> None:
+        try:
+            page = self.extractors.result(extracted, article.url)
+        except ExtractionError as exc:
+            self._fail_article(article, ArticleStatus.EXTRACT_FAILED, str(exc), report)
+            return
+        if self.database.store_extraction(article.article_id, page, fetched_at=self.clock()):
+            report.articles_extracted += 1
+            self.analyse(article.article_id)
+        else:
+            report.duplicates += 1
+        self.progress.advance()
+        log.debug("article extracted", extra={"article_id": article.article_id, "url": article.url})
+
+    def _fail_article(
+        self, article: PendingArticle, status: str, error: str, report: CycleReport
+    ) -> None:
+        report.article_errors.append((article.url, error))
+        self.database.record_article_failure(
+            article.article_id, status=status, error=error, fetched_at=self.clock()
+        )
+        self.progress.advance()
+        log.warning("article failed", extra={"article_id": article.article_id, "error": error})
+
+    # -- analysis --------------------------------------------------------------
+
+    def analyse(self, article_id: int) -> MatchResult:
+        """Match a stored article against the rules and record which incidents it is about."""
+        result = match_stored(self.database.document(article_id), self.rules)
+        self.database.record_matches(
+            article_id,
+            incident_links(result),
+            is_new_incident=result.new_incident,
+            matched_at=self.clock(),
+        )
+        return result
+
+    # -- single articles -----------------------------------------------------
+
+    def ingest_page(
+        self,
+        url: str,
+        page: ExtractedPage,
+        *,
+        origin: str,
+        source_label: str | None,
+        published_at: datetime | None,
+    ) -> tuple[int, bool]:
+        """Store one article handed in directly (ingest, seed). Returns (article id, is new)."""
+        article_id, is_new = self.database.add_article(
+            url=url,
+            page=page,
+            fetched_at=self.clock(),
+            origin=origin,
+            source_label=source_label,
+            published_at=published_at or page.published_at,
+        )
+        if is_new:
+            self.analyse(article_id)
+        return article_id, is_new
+
+
+def as_document(stored: StoredDocument) -> Document:
+    return Document(
+        url=stored.url,
+        title=stored.title,
+        text=stored.text,
+        source=stored.source,
+        published_at=stored.published_at,
+    )
+
+
+def match_stored(stored: StoredDocument, rules: Rules) -> MatchResult:
+    """Match a stored article (pure: no database access)."""
+    return match_document(as_document(stored), rules)
+
+
+def incident_links(result: MatchResult) -> list[IncidentLink]:
+    """The incident matches of a result, with their evidence as JSON, ready to store."""
+    return [
+        IncidentLink(m.incident_id, m.score, json.dumps(incident_match_json(m, result)["evidence"]))
+        for m in result.incidents
+    ]
+
+
+@contextmanager
+def open_pipeline(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[Pipeline]:
+    """A pipeline on the configured database, with its fetcher, closed afterwards."""
+    rules = load_rules(settings.rules_dir)
+    database = Database.open(settings.resolved_database_url)
+    try:
+        with (
+            Fetcher(settings) as fetcher,
+            Pipeline(
+                settings, database, fetcher, rules, clock=clock, progress=progress, stop=stop
+            ) as pipeline,
+        ):
+            yield pipeline
+    finally:
+        database.close()
+
+
+def run_once(
+    settings: Settings, *, ignore_due: bool = False, progress: Progress | None = None
+) -> CycleReport:
+    """`monitor once`: one cycle over the feeds in rules/feeds.yaml."""
+    with open_pipeline(settings, progress=progress) as pipeline:
+        return pipeline.run_cycle(pipeline.rules.feeds, ignore_due=ignore_due)
+
+
+def read_article_file(path: Path) -> ExtractedPage:
+    """A .txt (first line the headline) or .html file, read as `monitor ingest` reads it."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".txt":
+            return read_plain_text(path.read_text(encoding="utf-8"))
+        if suffix in {".html", ".htm"}:
+            return extract_html(path.read_bytes(), url=path.resolve().as_uri())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    raise ConfigError(f"{path}: unknown file type {suffix!r}; give a .txt or .html file, or a URL")
+
+
+def ingest_target(
+    settings: Settings,
+    target: str,
+    *,
+    published_at: datetime | None = None,
+    source_label: str | None = None,
+) -> tuple[int, bool]:
+    """`monitor ingest`: one article from a URL or a file, stored now."""
+    with open_pipeline(settings) as pipeline:
+        url, page = read_target(settings, pipeline.fetcher, target)
+        return pipeline.ingest_page(
+            url, page, origin="ingest", source_label=source_label, published_at=published_at
+        )
+
+
+def fetch_page(fetcher: Fetcher, url: str, *, max_bytes: int) -> ExtractedPage:
+    """Fetch and extract one page now; FetchError or ExtractionError when it fails."""
+    result = fetcher.fetch(url, max_bytes=max_bytes)
+    if not is_html_content_type(result.content_type):
+        raise ExtractionError(f"extract: {url}: not an HTML page ({result.content_type})")
+    return extract_html(result.body, url=result.final_url)
+
+
+def read_target(settings: Settings, fetcher: Fetcher, target: str) -> tuple[str, ExtractedPage]:
+    """A URL (fetched and extracted) or a .txt/.html file, as `ingest` and `explain` read it."""
+    if target.startswith(("http://", "https://")):
+        url = canonical_url(target)
+        return url, fetch_page(fetcher, url, max_bytes=settings.max_page_bytes)
+    path = Path(target)
+    if not path.exists():
+        raise ConfigError(f"{target}: no such file, and not an http(s) URL")
+    return path.resolve().as_uri(), read_article_file(path)
+
+
+def seed_baseline(settings: Settings) -> list[tuple[SeedArticle, int, bool]]:
+    """`monitor seed`: the seed articles, oldest first, through the same pipeline as feeds."""
+    seeds = load_seeds(settings.seeds_dir)
+    with open_pipeline(settings) as pipeline:
+        results = []
+        for seed in seeds:
+            page = read_plain_text(seed.path.read_text(encoding="utf-8"))
+            article_id, is_new = pipeline.ingest_page(
+                seed.url,
+                page,
+                origin="seed",
+                source_label=seed.source,
+                published_at=seed.published_at,
+            )
+            results.append((seed, article_id, is_new))
+        return results
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayChange:
+    """How re-matching one article with the current rules changes its incidents."""
+
+    article_id: int
+    url: str
+    title: str
+    gained: tuple[str, ...]
+    lost: tuple[str, ...]
+
+
+def replay_matches(
+    settings: Settings, *, since: datetime | None = None, apply: bool = False
+) -> list[ReplayChange]:
+    """`monitor replay`: re-match stored articles; store the new matches only with apply."""
+    rules = load_rules(settings.rules_dir)
+    database = Database.open(settings.resolved_database_url)
+    try:
+        current = database.incidents_by_article()
+        changes = []
+        for stored in database.documents(since=since):
+            result = match_stored(stored, rules)
+            before = set(current.get(stored.article_id, []))
+            after = set(result.incident_ids)
+            if before != after:
+                changes.append(
+                    ReplayChange(
+                        stored.article_id,
+                        stored.url,
+                        stored.title,
+                        gained=tuple(sorted(after - before)),
+                        lost=tuple(sorted(before - after)),
+                    )
+                )
+            if apply:
+                database.record_matches(
+                    stored.article_id,
+                    incident_links(result),
+                    is_new_incident=result.new_incident,
+                    matched_at=utc_now(),
+                )
+        return changes
+    finally:
+        database.close()
