@@ -21,11 +21,11 @@ from pathlib import Path
 
 import trafilatura
 
+from monitor.analysis import load_rule_set
 from monitor.config import Settings
 from monitor.fetch import Fetcher
 from monitor.model import FeedSpec
 from monitor.pipeline import Pipeline
-from monitor.rules import load_rules
 from monitor.storage import Database
 from tests.loopback import Route, serve
 
@@ -64,7 +64,7 @@ def pipeline_cycle_s(pages: list[Path]) -> tuple[float, int]:
         database = Database.open(settings.resolved_database_url)
         with (
             Fetcher(settings) as fetcher,
-            Pipeline(settings, database, fetcher, load_rules(RULES_DIR)) as pipeline,
+            Pipeline(settings, database, fetcher, load_rule_set(RULES_DIR)) as pipeline,
         ):
             pipeline.extractors.submit(b"", "x:").exception()  # the daemon's workers are warm
             started = time.perf_counter()

@@ -25,7 +25,8 @@ from rich.table import Table
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError, MonitorError
 from monitor.logs import configure_logging
-from monitor.storage import ArticleRecord, Database, FeedState
+from monitor.model import iso
+from monitor.storage import AlertRecord, ArticleRecord, Database, FeedState
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,6 @@ def _settings(*, daemon: bool = False) -> Settings:
     level = settings.log_level if (daemon or _state.verbose) else "ERROR"
     configure_logging(level)
     return settings
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _print_json(payload: Any) -> None:
@@ -187,12 +184,12 @@ def _feed_json(feed: FeedState) -> dict[str, Any]:
     return {
         "name": feed.name,
         "url": feed.url,
-        "last_fetched": _iso(feed.last_fetched_at),
+        "last_fetched": iso(feed.last_fetched_at),
         "status": feed.last_status,
         "entries": feed.entry_count,
         "consecutive_errors": feed.consecutive_errors,
         "last_error": feed.last_error,
-        "next_due": _iso(feed.next_due_at),
+        "next_due": iso(feed.next_due_at),
     }
 
 
@@ -234,8 +231,8 @@ def _article_json(article: ArticleRecord, incidents: list[str]) -> dict[str, Any
         "url": article.url,
         "title": article.title,
         "source": article.source,
-        "published": _iso(article.published_at),
-        "fetched": _iso(article.fetched_at),
+        "published": iso(article.published_at),
+        "fetched": iso(article.fetched_at),
         "status": article.status,
         "error": article.error,
         "revision": article.revision,
@@ -265,7 +262,7 @@ def articles(
     for article in records:
         table.add_row(
             str(article.article_id),
-            _iso(article.published_at) or "-",
+            iso(article.published_at) or "-",
             article.source,
             _short(f"{article.status}: {article.error}" if article.error else article.status),
             " ".join(incidents.get(article.article_id, [])),
@@ -330,13 +327,13 @@ def rules_check() -> None:
 
     Exits 1 when any problem is found.
     """
-    from monitor.rules import check_rules
+    from monitor.analysis import check_rule_set
 
     with _reported_errors():
         settings = _settings()
-        problems = check_rules(settings.rules_dir)
+        problems = check_rule_set(settings.rules_dir)
     for problem in problems:
-        stderr.print(str(problem), markup=False, highlight=False)
+        stderr.print(problem, markup=False, highlight=False)
     if problems:
         stderr.print(f"{len(problems)} problem(s) in {settings.rules_dir}", markup=False)
         raise typer.Exit(1)
@@ -391,7 +388,7 @@ def incidents(
                 "city": incident.city,
                 "date": incident.date.isoformat(),
                 "articles": covered.article_count if covered else 0,
-                "latest_coverage": _iso(covered.latest_published_at) if covered else None,
+                "latest_coverage": iso(covered.latest_published_at) if covered else None,
             }
         )
     if as_json:
@@ -457,6 +454,110 @@ def replay(
     else:
         stdout.print(
             f"{len(changes)} article(s) would change; run with --apply to store", markup=False
+        )
+
+
+@app.command()
+def claims(
+    incident: Annotated[str, typer.Argument(help="Incident id, e.g. pdx-2026-01-08.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """The claim ledger of one incident: current state of each slot, then the timeline.
+
+    City-wide slots (federal officers deployed) are shared by every incident in the city.
+    """
+    from monitor.analysis import load_rule_set
+    from monitor.claims import city_slug
+    from monitor.ledger import current_state, voice
+    from monitor.views import claim_json
+
+    with _reported_errors():
+        settings = _settings()
+        rules = load_rule_set(settings.rules_dir).rules
+        known = {i.incident_id: i for i in rules.incidents}
+        if incident not in known:
+            raise ConfigError(f"unknown incident {incident!r}; known: {', '.join(known)}")
+        subjects = {incident, f"city:{city_slug(known[incident].city)}"}
+        ledger = [e.claim for e in Database.open(settings.resolved_database_url).ledger(subjects)]
+    state = current_state(ledger)
+    if as_json:
+        _print_json(
+            {
+                "incident": incident,
+                "state": {
+                    slot: {
+                        "value": s.value,
+                        "qualifier": s.qualifier,
+                        "sources": list(s.sources),
+                        "disputed_by": list(s.disputed_by),
+                    }
+                    for slot, s in state.items()
+                },
+                "claims": [claim_json(c) for c in ledger],
+            }
+        )
+        return
+    stdout.print(f"{incident}: {known[incident].title}", markup=False, highlight=False)
+    table = _table("slot", "value", "sources", "disputed by")
+    for slot, s in state.items():
+        value = f"{s.qualifier} {s.value}" if s.qualifier else str(s.value)
+        table.add_row(slot, value, _short("; ".join(s.sources)), _short("; ".join(s.disputed_by)))
+    stdout.print(table)
+    for claim in ledger:
+        stdout.print(
+            f"{iso(claim.published_at) or '-'}  {claim.slot} = {claim.value!r} "
+            f"{claim.stance} by {voice(claim)}",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _alert_json(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.alert_id,
+        "incident": alert.incident_id,
+        "kind": alert.kind,
+        "slot": alert.slot,
+        "subject": alert.subject,
+        "previous": alert.previous,
+        "earlier": alert.earlier,
+        "current": alert.current,
+        "article_url": alert.article_url,
+        "reason": alert.reason,
+        "created_at": iso(alert.created_at),
+        "delivered": alert.delivered_at is not None,
+        "delivered_at": iso(alert.delivered_at),
+        "seeded": alert.is_seeded,
+        "delivery_status": alert.delivery_status,
+        "delivery_error": alert.last_error,
+    }
+
+
+@app.command()
+def alerts(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    incident: Annotated[str | None, typer.Option(help="Only alerts about this incident.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only alerts raised at or after this ISO-8601 date.")
+    ] = None,
+) -> None:
+    """Alerts raised when coverage updates or contradicts the ledger, oldest first."""
+    since_at = parse_when(since, option="--since") if since else None
+    with _reported_errors():
+        settings = _settings()
+        records = Database.open(settings.resolved_database_url).alerts(
+            incident_id=incident, since=since_at
+        )
+    if as_json:
+        _print_json([_alert_json(a) for a in records])
+        return
+    for alert in records:
+        state = "seeded" if alert.is_seeded else alert.delivery_status
+        stdout.print(
+            f"#{alert.alert_id} [{state}] {alert.kind} {alert.incident_id or '(new)'} "
+            f"{alert.slot or ''}: {alert.reason}",
+            markup=False,
+            highlight=False,
         )
 
 

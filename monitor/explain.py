@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from monitor.alerts import AlertDraft
+from monitor.analysis import (
+    Analysis,
+    LedgerEntry,
+    analyse_claims,
+    ledger_subjects,
+    load_rule_set,
+    match,
+)
 from monitor.config import Settings
 from monitor.fetch import Fetcher
-from monitor.match import MatchResult, explain, match_document
-from monitor.model import Document
+from monitor.match import explain
+from monitor.model import Document, iso
 from monitor.pipeline import read_target
-from monitor.rules import load_rules
-from monitor.views import iso, match_json
+from monitor.storage import Database
+from monitor.views import alert_draft_json, claim_json, match_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +36,9 @@ class Explanation:
     """The article as read, and what the stages found in it."""
 
     document: Document
-    match: MatchResult
+    analysis: Analysis
+    # The drafts that would be new alerts (their dedup key is not stored yet).
+    alerts: tuple[AlertDraft, ...]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,7 +47,9 @@ class Explanation:
             "source": self.document.source,
             "published": iso(self.document.published_at),
             "text": self.document.text,
-            **match_json(self.match),
+            **match_json(self.analysis.match),
+            "claims": [claim_json(c) for c in self.analysis.claims],
+            "alerts": [alert_draft_json(a) for a in self.alerts],
         }
 
     def as_lines(self, *, width: int = 100) -> list[str]:
@@ -44,10 +60,28 @@ class Explanation:
             f"source:    {self.document.source}",
             f"published: {published}",
             "",
-            "entities:  " + (", ".join(sorted({h.entity_id for h in self.match.hits})) or "none"),
+            "entities:  "
+            + (", ".join(sorted({h.entity_id for h in self.analysis.match.hits})) or "none"),
             "",
         ]
-        return header + explain(self.match, width=width)
+        lines = header + explain(self.analysis.match, width=width)
+        lines.append("claims:")
+        for claim in self.analysis.claims or ():
+            who = claim.speaker or claim.source
+            qualifier = f" ({claim.qualifier})" if claim.qualifier else ""
+            lines.append(
+                f"  [{claim.sentence_index}] {claim.subject} {claim.slot} = {claim.value!r}"
+                f"{qualifier}, {claim.stance} by {who}"
+            )
+        if not self.analysis.claims:
+            lines.append("  none")
+        lines.append("alerts that would fire:")
+        lines.extend(
+            f"  {a.kind} {a.subject or ''} {a.slot or ''}: {a.reason}" for a in self.alerts
+        )
+        if not self.alerts:
+            lines.append("  none")
+        return lines
 
 
 def explain_target(
@@ -58,7 +92,7 @@ def explain_target(
     source_label: str | None = None,
 ) -> Explanation:
     """Read one article (URL or file) and run the analysis on it, storing nothing."""
-    rules = load_rules(settings.rules_dir)
+    rule_set = load_rule_set(settings.rules_dir)
     with Fetcher(settings) as fetcher:
         url, page = read_target(settings, fetcher, target)
     document = Document(
@@ -68,4 +102,26 @@ def explain_target(
         source=source_label or page.site_name or url,
         published_at=published_at or page.published_at,
     )
-    return Explanation(document, match_document(document, rules))
+    result = match(document, rule_set)
+    database = _existing_database(settings)
+    ledger: list[LedgerEntry] = []
+    if database is not None:
+        ledger = database.ledger(ledger_subjects(result, rule_set.rules))
+    analysis = analyse_claims(document, result, rule_set, ledger)
+    known = database.known_alert_keys([a.dedup_key for a in analysis.alerts]) if database else set()
+    if database is not None:
+        database.close()
+    return Explanation(
+        document, analysis, tuple(a for a in analysis.alerts if a.dedup_key not in known)
+    )
+
+
+def _existing_database(settings: Settings) -> Database | None:
+    """The configured database, or None for a SQLite file that does not exist yet.
+
+    A dry run must not create the default SQLite file; against it, the ledger is empty.
+    """
+    url = sa.make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return None
+    return Database.open(settings.resolved_database_url)

@@ -8,7 +8,7 @@ are always timezone-aware UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -118,3 +118,8 @@ class Sentence:
     start: int
     end: int
     incident_id: str | None
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC with a Z, or None: the one time format of every output."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None

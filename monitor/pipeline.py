@@ -20,15 +20,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from monitor.analysis import (
+    Analysis,
+    RuleSet,
+    analyse_claims,
+    ledger_subjects,
+    load_rule_set,
+    match,
+)
 from monitor.config import Settings
 from monitor.errors import ConfigError, ExtractionError, FetchError
 from monitor.extract import extract_html, is_html_content_type, read_plain_text
 from monitor.extractor_pool import ExtractorPool
 from monitor.feeds import canonical_url, parse_feed
 from monitor.fetch import Fetcher
-from monitor.match import MatchResult, match_document
+from monitor.match import MatchResult
 from monitor.model import Document, ExtractedPage, FeedItem, FeedSpec, FetchResult, ParsedFeed
-from monitor.rules import Rules, load_rules
 from monitor.seeds import SeedArticle, load_seeds
 from monitor.storage import (
     ArticleStatus,
@@ -121,14 +128,14 @@ class Pipeline:
         settings: Settings,
         database: Database,
         fetcher: Fetcher,
-        rules: Rules,
+        rule_set: RuleSet,
         *,
         clock: Clock = utc_now,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
-        self.rules = rules
+        self.rule_set = rule_set
         self.extractors = ExtractorPool(settings.extract_workers)
         # Set by the daemon on SIGTERM: finish the feed or page in hand, start no new one.
         self.stop = stop or threading.Event()
@@ -358,16 +365,24 @@ class Pipeline:
 
     # -- analysis --------------------------------------------------------------
 
-    def analyse(self, article_id: int) -> MatchResult:
-        """Match a stored article against the rules and record which incidents it is about."""
-        result = match_stored(self.database.document(article_id), self.rules)
-        self.database.record_matches(
+    def analyse(self, article_id: int) -> Analysis:
+        """Match a stored article, extract its claims, compare them with the ledger, and
+        store matches, claims and alerts in one transaction."""
+        stored = self.database.document(article_id)
+        document = as_document(stored)
+        result = match(document, self.rule_set)
+        ledger = self.database.ledger(ledger_subjects(result, self.rule_set.rules))
+        analysis = analyse_claims(document, result, self.rule_set, ledger)
+        self.database.record_analysis(
             article_id,
-            incident_links(result),
+            links=incident_links(result),
             is_new_incident=result.new_incident,
             matched_at=self.clock(),
+            claims=list(zip(analysis.claims, analysis.corroborates, strict=True)),
+            alerts=analysis.alerts,
+            seeded=stored.origin == "seed",
         )
-        return result
+        return analysis
 
     # -- single articles -----------------------------------------------------
 
@@ -404,11 +419,6 @@ def as_document(stored: StoredDocument) -> Document:
     )
 
 
-def match_stored(stored: StoredDocument, rules: Rules) -> MatchResult:
-    """Match a stored article (pure: no database access)."""
-    return match_document(as_document(stored), rules)
-
-
 def incident_links(result: MatchResult) -> list[IncidentLink]:
     """The incident matches of a result, with their evidence as JSON, ready to store."""
     return [
@@ -426,13 +436,13 @@ def open_pipeline(
     stop: threading.Event | None = None,
 ) -> Iterator[Pipeline]:
     """A pipeline on the configured database, with its fetcher, closed afterwards."""
-    rules = load_rules(settings.rules_dir)
+    rule_set = load_rule_set(settings.rules_dir)
     database = Database.open(settings.resolved_database_url)
     try:
         with (
             Fetcher(settings) as fetcher,
             Pipeline(
-                settings, database, fetcher, rules, clock=clock, progress=progress, stop=stop
+                settings, database, fetcher, rule_set, clock=clock, progress=progress, stop=stop
             ) as pipeline,
         ):
             yield pipeline
@@ -445,7 +455,7 @@ def run_once(
 ) -> CycleReport:
     """`monitor once`: one cycle over the feeds in rules/feeds.yaml."""
     with open_pipeline(settings, progress=progress) as pipeline:
-        return pipeline.run_cycle(pipeline.rules.feeds, ignore_due=ignore_due)
+        return pipeline.run_cycle(pipeline.rule_set.rules.feeds, ignore_due=ignore_due)
 
 
 def read_article_file(path: Path) -> ExtractedPage:
@@ -528,13 +538,13 @@ def replay_matches(
     settings: Settings, *, since: datetime | None = None, apply: bool = False
 ) -> list[ReplayChange]:
     """`monitor replay`: re-match stored articles; store the new matches only with apply."""
-    rules = load_rules(settings.rules_dir)
+    rule_set = load_rule_set(settings.rules_dir)
     database = Database.open(settings.resolved_database_url)
     try:
         current = database.incidents_by_article()
         changes = []
         for stored in database.documents(since=since):
-            result = match_stored(stored, rules)
+            result = match(as_document(stored), rule_set)
             before = set(current.get(stored.article_id, []))
             after = set(result.incident_ids)
             if before != after:

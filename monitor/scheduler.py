@@ -17,10 +17,10 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from monitor.analysis import load_rule_set
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.pipeline import Pipeline, open_pipeline
-from monitor.rules import load_rules
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class RulesWatcher:
             return
         self.signature = signature
         try:
-            self.pipeline.rules = load_rules(self.rules_dir)
+            self.pipeline.rule_set = load_rule_set(self.rules_dir)
         except ConfigError as exc:
             self.last_error = str(exc)
             log.error("rules invalid; keeping the last good rules", extra={"error": str(exc)})
@@ -58,7 +58,7 @@ def rules_signature(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
 def _run_cycle(pipeline: Pipeline, watcher: RulesWatcher) -> None:
     try:
         watcher.reload_if_changed()
-        pipeline.run_cycle(pipeline.rules.feeds)
+        pipeline.run_cycle(pipeline.rule_set.rules.feeds)
     except Exception:  # one bad cycle must not end the daemon; the next tick retries
         log.exception("cycle failed")
 
@@ -93,7 +93,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> No
         scheduler.start()
         log.info(
             "daemon started",
-            extra={"feeds": len(pipeline.rules.feeds), "tick_s": settings.tick_s},
+            extra={"feeds": len(pipeline.rule_set.rules.feeds), "tick_s": settings.tick_s},
         )
         stop.wait()
         scheduler.shutdown(wait=True)

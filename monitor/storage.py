@@ -8,9 +8,10 @@ lifetime never leaks out of this module.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,10 +21,16 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from monitor.alerts import AlertDraft
+from monitor.analysis import LedgerEntry
+from monitor.claim_voice import Stance
+from monitor.claims import Claim
 from monitor.errors import ConfigError
 from monitor.model import ExtractedPage, FeedItem, FeedSpec
 
@@ -127,6 +134,67 @@ class ArticleIncidentRow(SQLModel, table=True):
     evidence: str = Field(default="[]", sa_type=sa.Text)
 
 
+class ClaimRow(SQLModel, table=True):
+    """One claim as one article states it; the ledger is all of them."""
+
+    __tablename__ = "claim"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    subject: str = Field(sa_type=sa.Text, index=True)
+    incident_id: str | None = Field(default=None, sa_type=sa.Text)
+    slot: str = Field(sa_type=sa.Text)
+    value_json: str = Field(sa_type=sa.Text)
+    qualifier: str | None = Field(default=None, sa_type=sa.Text)
+    speaker: str = Field(default="", sa_type=sa.Text)
+    stance: str = Field(sa_type=sa.Text)
+    sentence: str = Field(sa_type=sa.Text)
+    sentence_index: int
+    source: str = Field(sa_type=sa.Text)
+    article_url: str = Field(sa_type=sa.Text)
+    published_at: datetime | None = _utc_column()
+    corroborates_id: int | None = Field(default=None, foreign_key="claim.id")
+
+
+class AlertRow(SQLModel, table=True):
+    """An alert and its delivery state: the outbox Slack delivery reads."""
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(sa_type=sa.Text, unique=True)
+    kind: str = Field(sa_type=sa.Text)
+    subject: str | None = Field(default=None, sa_type=sa.Text)
+    incident_id: str | None = Field(default=None, sa_type=sa.Text, index=True)
+    slot: str | None = Field(default=None, sa_type=sa.Text)
+    previous_json: str | None = Field(default=None, sa_type=sa.Text)
+    earlier_json: str = Field(default="[]", sa_type=sa.Text)
+    current_json: str = Field(sa_type=sa.Text)
+    article_id: int = Field(foreign_key="article.id")
+    article_url: str = Field(sa_type=sa.Text)
+    reason: str = Field(sa_type=sa.Text)
+    created_at: datetime | None = _utc_column(index=True)
+    is_seeded: bool = False
+    delivery_status: str = Field(default="pending", sa_type=sa.Text, index=True)
+    delivered_at: datetime | None = _utc_column()
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    next_attempt_at: datetime | None = _utc_column()
+    slack_channel: str | None = Field(default=None, sa_type=sa.Text)
+    slack_ts: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class SlackThreadRow(SQLModel, table=True):
+    """The Slack message an incident's alerts thread under, per channel."""
+
+    __tablename__ = "slack_thread"
+
+    incident_id: str = Field(sa_type=sa.Text, primary_key=True)
+    channel: str = Field(sa_type=sa.Text, primary_key=True)
+    parent_ts: str = Field(sa_type=sa.Text)
+    created_at: datetime | None = _utc_column()
+
+
 class ArticleStatus:
     """Values of article.status (plain strings: they are part of the JSON output)."""
 
@@ -202,6 +270,42 @@ class IncidentCoverage:
     latest_published_at: datetime | None
 
 
+class DeliveryStatus:
+    """Values of alert.delivery_status."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SEEDED = "seeded"  # the baseline: recorded, never posted
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One stored alert with its delivery state."""
+
+    alert_id: int
+    dedup_key: str
+    kind: str
+    subject: str | None
+    incident_id: str | None
+    slot: str | None
+    previous: dict[str, Any] | None
+    earlier: list[dict[str, Any]]
+    current: dict[str, Any]
+    article_id: int
+    article_url: str
+    reason: str
+    created_at: datetime | None
+    is_seeded: bool
+    delivery_status: str
+    delivered_at: datetime | None
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    slack_channel: str | None
+    slack_ts: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class PendingArticle:
     """An article whose page still has to be fetched and extracted."""
@@ -270,6 +374,93 @@ def _as_document(row: ArticleRow) -> StoredDocument:
         published_at=row.published_at,
         origin=row.origin,
     )
+
+
+def _as_ledger_entry(row: ClaimRow) -> LedgerEntry:
+    assert row.id is not None
+    claim = Claim(
+        subject=row.subject,
+        slot=row.slot,
+        value=json.loads(row.value_json),
+        qualifier=row.qualifier,
+        speaker=row.speaker,
+        stance=Stance(row.stance),
+        sentence=row.sentence,
+        sentence_index=row.sentence_index,
+        source=row.source,
+        article_url=row.article_url,
+        published_at=row.published_at,
+        incident_id=row.incident_id,
+    )
+    return LedgerEntry(row.id, claim, row.article_id, row.corroborates_id)
+
+
+def _claim_row(article_id: int, claim: Claim, corroborates_id: int | None) -> ClaimRow:
+    return ClaimRow(
+        article_id=article_id,
+        subject=claim.subject,
+        incident_id=claim.incident_id,
+        slot=claim.slot,
+        value_json=json.dumps(claim.value),
+        qualifier=claim.qualifier,
+        speaker=claim.speaker,
+        stance=str(claim.stance),
+        sentence=claim.sentence,
+        sentence_index=claim.sentence_index,
+        source=claim.source,
+        article_url=claim.article_url,
+        published_at=claim.published_at,
+        corroborates_id=corroborates_id,
+    )
+
+
+def _as_alert_record(row: AlertRow) -> AlertRecord:
+    assert row.id is not None
+    return AlertRecord(
+        alert_id=row.id,
+        dedup_key=row.dedup_key,
+        kind=row.kind,
+        subject=row.subject,
+        incident_id=row.incident_id,
+        slot=row.slot,
+        previous=json.loads(row.previous_json) if row.previous_json else None,
+        earlier=json.loads(row.earlier_json),
+        current=json.loads(row.current_json),
+        article_id=row.article_id,
+        article_url=row.article_url,
+        reason=row.reason,
+        created_at=row.created_at,
+        is_seeded=row.is_seeded,
+        delivery_status=row.delivery_status,
+        delivered_at=row.delivered_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        slack_channel=row.slack_channel,
+        slack_ts=row.slack_ts,
+    )
+
+
+def _alert_values(
+    draft: AlertDraft, article_id: int, *, created_at: datetime, seeded: bool
+) -> dict[str, Any]:
+    return {
+        "dedup_key": draft.dedup_key,
+        "kind": draft.kind,
+        "subject": draft.subject,
+        "incident_id": draft.incident_id,
+        "slot": draft.slot,
+        "previous_json": json.dumps(draft.previous) if draft.previous else None,
+        "earlier_json": json.dumps(list(draft.earlier)),
+        "current_json": json.dumps(draft.current),
+        "article_id": article_id,
+        "article_url": draft.article_url,
+        "reason": draft.reason,
+        "created_at": created_at,
+        "is_seeded": seeded,
+        "delivery_status": DeliveryStatus.SEEDED if seeded else DeliveryStatus.PENDING,
+        "attempts": 0,
+    }
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -611,6 +802,145 @@ class Database:
                     evidence=link.evidence_json,
                 )
             )
+
+    # -- claims and alerts ---------------------------------------------------
+
+    def ledger(self, subjects: Collection[str]) -> list[LedgerEntry]:
+        """Every stored claim about these subjects, oldest publication first."""
+        if not subjects:
+            return []
+        query = (
+            select(ClaimRow)
+            .where(col(ClaimRow.subject).in_(list(subjects)))
+            .order_by(col(ClaimRow.published_at), col(ClaimRow.id))
+        )
+        with self.session() as session:
+            return [_as_ledger_entry(row) for row in session.exec(query)]
+
+    def record_analysis(
+        self,
+        article_id: int,
+        *,
+        links: Sequence[IncidentLink],
+        is_new_incident: bool,
+        matched_at: datetime,
+        claims: Sequence[tuple[Claim, int | None]],
+        alerts: Sequence[AlertDraft],
+        seeded: bool,
+    ) -> list[int]:
+        """Store an article's matches, claims and alerts in one transaction.
+
+        Claims come with the id of the claim they corroborate (or None). An
+        alert whose dedup key is already stored is skipped: a syndicated copy
+        raises nothing. Returns the ids of the alerts actually added.
+        """
+        with self.session() as session:
+            self._replace_matches(session, article_id, links, is_new_incident, matched_at)
+            session.execute(sa.delete(ClaimRow).where(col(ClaimRow.article_id) == article_id))
+            session.add_all(_claim_row(article_id, c, earlier) for c, earlier in claims)
+            added = [
+                alert_id
+                for draft in alerts
+                if (alert_id := self._insert_alert(session, draft, article_id, matched_at, seeded))
+            ]
+            session.commit()
+        return added
+
+    def _insert_alert(
+        self, session: Session, draft: AlertDraft, article_id: int, now: datetime, seeded: bool
+    ) -> int | None:
+        values = _alert_values(draft, article_id, created_at=now, seeded=seeded)
+        insert = (postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert)(
+            AlertRow
+        )
+        statement = insert.values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+        result = session.execute(statement.returning(col(AlertRow.id)))
+        return result.scalar_one_or_none()
+
+    def known_alert_keys(self, keys: Collection[str]) -> set[str]:
+        """Which of these dedup keys already have an alert."""
+        if not keys:
+            return set()
+        query = select(AlertRow.dedup_key).where(col(AlertRow.dedup_key).in_(list(keys)))
+        with self.session() as session:
+            return set(session.exec(query))
+
+    def alerts(
+        self, *, incident_id: str | None = None, since: datetime | None = None
+    ) -> list[AlertRecord]:
+        """Stored alerts, oldest first."""
+        query = select(AlertRow).order_by(col(AlertRow.id))
+        if incident_id is not None:
+            query = query.where(AlertRow.incident_id == incident_id)
+        if since is not None:
+            query = query.where(col(AlertRow.created_at) >= since)
+        with self.session() as session:
+            return [_as_alert_record(row) for row in session.exec(query)]
+
+    # -- the outbox ------------------------------------------------------------
+
+    def deliverable_alerts(self, now: datetime, *, limit: int = 100) -> list[AlertRecord]:
+        """Pending alerts whose next attempt is due, oldest first (delivery keeps this order)."""
+        due = sa.or_(col(AlertRow.next_attempt_at).is_(None), col(AlertRow.next_attempt_at) <= now)
+        query = (
+            select(AlertRow)
+            .where(AlertRow.delivery_status == DeliveryStatus.PENDING, due)
+            .order_by(col(AlertRow.id))
+            .limit(limit)
+        )
+        with self.session() as session:
+            return [_as_alert_record(row) for row in session.exec(query)]
+
+    def mark_delivered(self, alert_id: int, *, channel: str, ts: str, at: datetime) -> None:
+        """Slack said ok: the alert is delivered (committed right away)."""
+        with self.session() as session:
+            row = session.get_one(AlertRow, alert_id)
+            row.delivery_status, row.delivered_at = DeliveryStatus.DELIVERED, at
+            row.slack_channel, row.slack_ts, row.last_error = channel, ts or None, None
+            row.attempts += 1
+            session.commit()
+
+    def mark_retry(self, alert_id: int, *, error: str, next_attempt_at: datetime) -> None:
+        """A passing failure: keep the alert pending, try again at next_attempt_at."""
+        with self.session() as session:
+            row = session.get_one(AlertRow, alert_id)
+            row.attempts += 1
+            row.last_error, row.next_attempt_at = error, next_attempt_at
+            session.commit()
+
+    def mark_failed(self, alert_id: int, *, error: str) -> None:
+        """A permanent failure (bad token, unknown channel): stop retrying, keep the reason."""
+        with self.session() as session:
+            row = session.get_one(AlertRow, alert_id)
+            row.attempts += 1
+            row.delivery_status, row.last_error = DeliveryStatus.FAILED, error
+            session.commit()
+
+    def requeue_failed(self) -> int:
+        """Put every failed alert back in the outbox (after fixing the token or channel)."""
+        with self.session() as session:
+            result = session.execute(
+                sa.update(AlertRow)
+                .where(col(AlertRow.delivery_status) == DeliveryStatus.FAILED)
+                .values(delivery_status=DeliveryStatus.PENDING, next_attempt_at=None)
+            )
+            session.commit()
+            return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+    def thread_parent(self, incident_id: str, channel: str) -> str | None:
+        """The ts of the message an incident's alerts thread under in a channel, if posted."""
+        with self.session() as session:
+            row = session.get(SlackThreadRow, (incident_id, channel))
+            return row.parent_ts if row else None
+
+    def set_thread_parent(self, incident_id: str, channel: str, ts: str, at: datetime) -> None:
+        with self.session() as session:
+            session.merge(
+                SlackThreadRow(
+                    incident_id=incident_id, channel=channel, parent_ts=ts, created_at=at
+                )
+            )
+            session.commit()
 
     def incidents_by_article(self) -> dict[int, list[str]]:
         """Each matched article's incident ids, best score first."""

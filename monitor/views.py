@@ -6,15 +6,12 @@ renamed. Every `--json` output and the stored evidence go through here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from monitor.alerts import AlertDraft
+from monitor.claims import Claim
 from monitor.match import Evidence, IncidentMatch, MatchResult
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 in UTC with a Z, or None."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+from monitor.model import iso
 
 
 def evidence_json(evidence: Evidence, result: MatchResult) -> dict[str, Any]:
@@ -56,4 +53,42 @@ def match_json(result: MatchResult) -> dict[str, Any]:
         "sentences": [
             {"index": s.index, "text": s.text, "incident": s.incident_id} for s in result.sentences
         ],
+    }
+
+
+def claim_json(claim: Claim) -> dict[str, Any]:
+    """One claim as `monitor claims --json` and `monitor explain --json` show it."""
+    return {
+        "subject": claim.subject,
+        "incident": claim.incident_id
+        or (None if claim.subject.startswith("city:") else claim.subject),
+        "slot": claim.slot,
+        "value": claim.value,
+        "qualifier": claim.qualifier,
+        "source": claim.source,
+        "speaker": claim.speaker or None,
+        "stance": str(claim.stance),
+        "sentence": claim.sentence,
+        "sentence_index": claim.sentence_index,
+        "article_url": claim.article_url,
+        "published": iso(claim.published_at),
+    }
+
+
+def alert_draft_json(draft: AlertDraft) -> dict[str, Any]:
+    """An alert that would fire, shaped as in `monitor alerts --json` (not stored: no id)."""
+    return {
+        "id": None,
+        "incident": draft.incident_id,
+        "kind": draft.kind,
+        "slot": draft.slot,
+        "subject": draft.subject,
+        "previous": draft.previous,
+        "earlier": list(draft.earlier),
+        "current": draft.current,
+        "article_url": draft.article_url,
+        "reason": draft.reason,
+        "created_at": None,
+        "delivered": False,
+        "seeded": False,
     }

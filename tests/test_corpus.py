@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.analysis import load_rule_set
 from monitor.fetch import Fetcher
 from monitor.model import FeedSpec
 from monitor.pipeline import CycleReport, Pipeline
-from monitor.rules import load_rules
 from monitor.storage import ArticleStatus, Database
 from tests.conftest import CORPUS_DIR, REPO_ROOT, make_settings
 from tests.loopback import LoopbackServer, Route
@@ -30,7 +30,7 @@ def _corpus_files(kind: str) -> list[Path]:
 def _pipeline(tmp_path: Path) -> tuple[Pipeline, Database]:
     settings = make_settings(tmp_path, fetch_concurrency=4)
     database = Database.open(settings.resolved_database_url)
-    rules = load_rules(REPO_ROOT / "rules")
+    rules = load_rule_set(REPO_ROOT / "rules")
     return Pipeline(settings, database, Fetcher(settings), rules), database
 
 

@@ -1,0 +1,116 @@
+"""Alerts: findings and new-incident candidates in, alert drafts out (pure).
+
+An alert draft carries everything an editor needs to judge it: the kind, the
+earlier claim(s) and the new one with outlet, speaker, sentence and URL, and a
+one-line reason. Its `dedup_key` makes a story syndicated to twenty outlets
+alert once: storage keeps one alert per key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.claims import Claim
+from monitor.compare import Finding, alert_key
+from monitor.match import MatchResult
+from monitor.model import Document, iso
+
+NEW_INCIDENT = "new_incident"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDraft:
+    """An alert before storage gives it an id."""
+
+    dedup_key: str
+    kind: str
+    subject: str | None
+    incident_id: str | None
+    slot: str | None
+    previous: dict[str, Any] | None
+    earlier: tuple[dict[str, Any], ...]
+    current: dict[str, Any]
+    article_url: str
+    reason: str
+
+
+def claim_view(claim: Claim) -> dict[str, Any]:
+    """One side of an alert as JSON: value, source, speaker, url, published, sentence."""
+    return {
+        "value": claim.value,
+        "qualifier": claim.qualifier,
+        "source": claim.source,
+        "speaker": claim.speaker or None,
+        "stance": str(claim.stance),
+        "url": claim.article_url,
+        "published": iso(claim.published_at),
+        "sentence": claim.sentence,
+    }
+
+
+def _incident_of(claim: Claim) -> str | None:
+    if claim.incident_id:
+        return claim.incident_id
+    return None if claim.subject.startswith("city:") else claim.subject
+
+
+def draft_from_finding(finding: Finding) -> AlertDraft:
+    """An update or contradiction alert; the most recent earlier claim is `previous`."""
+    claim = finding.claim
+    earlier = tuple(claim_view(c) for c in finding.earlier)
+    return AlertDraft(
+        dedup_key=alert_key(finding),
+        kind=str(finding.kind),
+        subject=claim.subject,
+        incident_id=_incident_of(claim),
+        slot=claim.slot,
+        previous=earlier[-1] if earlier else None,
+        earlier=earlier,
+        current=claim_view(claim),
+        article_url=claim.article_url,
+        reason=finding.reason,
+    )
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().casefold()
+
+
+def draft_new_incident(result: MatchResult, document: Document) -> AlertDraft | None:
+    """A candidate new incident from the watch rule, keyed by the sentence that fits it."""
+    if not result.new_incident or not result.watch_evidence:
+        return None
+    sentence = result.sentences[result.watch_evidence[0].sentence_index].text
+    return AlertDraft(
+        dedup_key=f"{NEW_INCIDENT}|{_folded(sentence)}",
+        kind=NEW_INCIDENT,
+        subject=None,
+        incident_id=None,
+        slot=None,
+        previous=None,
+        earlier=(),
+        current={
+            "value": document.title,
+            "qualifier": None,
+            "source": document.source,
+            "speaker": None,
+            "stance": "asserts",
+            "url": document.url,
+            "published": iso(document.published_at),
+            "sentence": sentence,
+        },
+        article_url=document.url,
+        reason=f"possible new incident: {result.watch_evidence[0].reason}",
+    )
+
+
+def draft_alerts(
+    findings: Sequence[Finding], result: MatchResult, document: Document
+) -> list[AlertDraft]:
+    """Every alert an analysed article raises, in order (corroborations raise none)."""
+    drafts = [draft_from_finding(f) for f in findings if f.is_alert]
+    candidate = draft_new_incident(result, document)
+    return [*drafts, candidate] if candidate else drafts

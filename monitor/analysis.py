@@ -1,0 +1,111 @@
+"""The analysis core composed: match, extract claims, compare with the ledger, draft alerts.
+
+Pure: the caller loads the rules, reads the ledger for `ledger_subjects(...)`
+and stores the `Analysis`. `monitor explain` runs the same function and
+stores nothing, so what it shows is what the pipeline would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.alerts import AlertDraft, draft_alerts
+from monitor.claim_schema import ClaimSchema, load_claim_schema
+from monitor.claims import Claim, city_slug, context_from_rules, extract_claims
+from monitor.compare import Finding, FindingKind, compare_article
+from monitor.errors import RuleError
+from monitor.match import MatchResult, match_document
+from monitor.model import Document
+from monitor.rules import Rules, check_rules, load_rules
+
+CLAIMS_FILE = "claims.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything editors tune: matching rules and the claim schema."""
+
+    rules: Rules
+    claims: ClaimSchema
+
+
+def load_rule_set(rules_dir: Path) -> RuleSet:
+    """Load and validate every rule file; RuleError lists every problem."""
+    return RuleSet(load_rules(rules_dir), load_claim_schema(rules_dir / CLAIMS_FILE))
+
+
+def check_rule_set(rules_dir: Path) -> list[str]:
+    """Every problem in the rule files, one line each (file:line: message and fix)."""
+    problems = [str(problem) for problem in check_rules(rules_dir)]
+    try:
+        load_claim_schema(rules_dir / CLAIMS_FILE)
+    except RuleError as exc:
+        # The first line is a summary ("rules are invalid (N problems):").
+        problems.extend(str(exc).splitlines()[1:] or [str(exc)])
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A claim already in the ledger, with its storage id and what it repeats."""
+
+    claim_id: int
+    claim: Claim
+    article_id: int = 0
+    corroborates_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the pure stages found in one article."""
+
+    match: MatchResult
+    claims: tuple[Claim, ...]
+    # For each claim, the id of the ledger claim it repeats (a corroboration), or None.
+    corroborates: tuple[int | None, ...]
+    findings: tuple[Finding, ...]
+    alerts: tuple[AlertDraft, ...]
+
+
+def ledger_subjects(result: MatchResult, rules: Rules) -> set[str]:
+    """The ledger subjects an article's claims can touch: its incidents and their cities."""
+    cities = {i.incident_id: city_slug(i.city) for i in rules.incidents}
+    subjects = set(result.incident_ids)
+    subjects.update(f"city:{cities[i]}" for i in result.incident_ids if i in cities)
+    return subjects
+
+
+def _corroborated_ids(
+    claims: Sequence[Claim], findings: Sequence[Finding], ledger: Sequence[LedgerEntry]
+) -> tuple[int | None, ...]:
+    id_of = {id(entry.claim): entry.claim_id for entry in ledger}
+    repeated: dict[int, int] = {}
+    for finding in findings:
+        if finding.kind is FindingKind.CORROBORATION and finding.earlier:
+            earlier_id = id_of.get(id(finding.earlier[-1]))
+            if earlier_id is not None:
+                repeated.setdefault(id(finding.claim), earlier_id)
+    return tuple(repeated.get(id(claim)) for claim in claims)
+
+
+def analyse_claims(
+    document: Document, result: MatchResult, rule_set: RuleSet, ledger: Sequence[LedgerEntry]
+) -> Analysis:
+    """Claims, findings and alert drafts of a matched article against the ledger."""
+    context = context_from_rules(rule_set.rules, result.incident_ids)
+    claims = extract_claims(document, result.sentences, result.hits, rule_set.claims, context)
+    findings = compare_article(claims, [entry.claim for entry in ledger], rule_set.claims)
+    return Analysis(
+        match=result,
+        claims=tuple(claims),
+        corroborates=_corroborated_ids(claims, findings, ledger),
+        findings=tuple(findings),
+        alerts=tuple(draft_alerts(findings, result, document)),
+    )
+
+
+def match(document: Document, rule_set: RuleSet) -> MatchResult:
+    """The first, ledger-free step: which incidents and sentences the article is about."""
+    return match_document(document, rule_set.rules)

@@ -1,0 +1,47 @@
+"""The ledger's current state: the latest value of each slot and who stands behind it (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.claim_schema import ClaimValue
+from monitor.claim_voice import Stance
+from monitor.claims import Claim
+
+
+@dataclass(frozen=True, slots=True)
+class SlotState:
+    """A slot's current value, the sources that state it, and who disputes or denies it."""
+
+    slot: str
+    value: ClaimValue
+    qualifier: str | None
+    sources: tuple[str, ...]
+    disputed_by: tuple[str, ...]
+
+
+def voice(claim: Claim) -> str:
+    """'DHS (seed-000)' for a named speaker, the outlet alone for its own voice."""
+    return f"{claim.speaker} ({claim.source})" if claim.speaker else claim.source
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def current_state(claims: Sequence[Claim]) -> dict[str, SlotState]:
+    """Per slot, the most recently published stated value (claims are in ledger order)."""
+    state: dict[str, SlotState] = {}
+    for slot in dict.fromkeys(c.slot for c in claims):
+        of_slot = [c for c in claims if c.slot == slot]
+        stated = [c for c in of_slot if c.stance in (Stance.ASSERTS, Stance.HEDGES)]
+        if not stated:
+            continue
+        latest = stated[-1]
+        same = [voice(c) for c in stated if c.value == latest.value]
+        against = [voice(c) for c in of_slot if c.stance in (Stance.DISPUTES, Stance.DENIES)]
+        state[slot] = SlotState(
+            slot, latest.value, latest.qualifier, _unique(same), _unique(against)
+        )
+    return state
