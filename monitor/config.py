@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     )
     slack_channel: str = ""
     slack_base_url: str = ""
+    slack_webhook_url: str = ""
+    delivery_interval_s: float = Field(default=10.0, gt=0)
+    delivery_max_wait_s: float = Field(default=30.0, ge=0)
+
+    health_host: str = "0.0.0.0"  # the container's probe comes from outside
+    health_port: int = Field(default=8080, ge=0, le=65535)
+    stale_after_s: float = Field(default=900.0, gt=0)
 
     @field_validator("log_level")
     @classmethod
