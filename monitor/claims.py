@@ -213,27 +213,15 @@ def _regions(
 
     After a background opener ("a week after", "since") the clause tells of
     another event; it goes to the incident of a person named there, else it is
-    dropped. When that person's incident is the sentence's own, the matcher
-    was pulled by the background, so the foreground goes to the article's other
-    incident if there is exactly one.
+    dropped. The foreground keeps the sentence's incident: match.py attributes a
+    sentence by its main clause and scores a look-back clause apart
+    (MatchResult.recaps), so the recalled incident no longer pulls the sentence.
     """
-    own = sentence.incident_id
     opener = schema.background_openers.search(clause)
     cut = opener.start() if opener else len(clause)
-    background = _person_incident(offset + cut, offset + len(clause), mentions, context)
-    foreground = own
-    others = [i for i in context.article_incidents if i != own]
-    if opener and background is not None and background == own:
-        foreground = others[0] if len(others) == 1 else None
-    elif opener and background is None and own is not None and others:
-        # The look-back words ("since ... last week") are what tie a sentence
-        # to an older incident; with the background unresolved and the sentence
-        # sent away from the article's main incident, the foreground belongs to
-        # the main incident.
-        main = context.article_incidents[0]
-        foreground = main if main != own else own
-    regions = [_Region(0, cut, foreground)]
+    regions = [_Region(0, cut, sentence.incident_id)]
     if opener:
+        background = _person_incident(offset + cut, offset + len(clause), mentions, context)
         regions.append(_Region(cut, len(clause), background))
     return _without_past_fragments(clause, regions, schema)
 
@@ -305,6 +293,7 @@ def _clause_claims(
                 source="",
                 article_url="",
                 published_at=None,
+                incident_id=region.incident_id,
             )
             if claim not in found:
                 found.append(claim)
@@ -416,7 +405,7 @@ def _anaphoric_dispute(
 
 
 def _stamped(claim: Claim, document: Document, sentence: Sentence, incident: str | None) -> Claim:
-    """Fill in the article fields."""
+    """Fill in the article fields; a claim from a look-back clause keeps its older incident."""
     return replace(
         claim,
         sentence=sentence.text,
@@ -424,7 +413,7 @@ def _stamped(claim: Claim, document: Document, sentence: Sentence, incident: str
         source=document.source,
         article_url=document.url,
         published_at=document.published_at,
-        incident_id=incident,
+        incident_id=claim.incident_id or incident,
     )
 
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
 import ahocorasick
 
-from monitor.model import Document, EntityHit, Sentence
+from monitor.model import Document, EntityHit, EntityKind, Sentence
 from monitor.rules import (
     AllCondition,
     AnyCondition,
@@ -34,6 +34,7 @@ from monitor.rules import (
     Rules,
     TagCondition,
     TermCondition,
+    iter_conditions,
     normalise_alias,
 )
 
@@ -58,6 +59,21 @@ class Evidence:
     weight: float
     reason: str
     entity_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """A look-back clause inside a sentence ("..., a week after an agent killed X").
+
+    The sentence itself goes to its main clause's incident; the clause from
+    `start` to `end` (offsets into `MatchResult.text`) recalls the older
+    `incident_id`, so its facts belong there.
+    """
+
+    sentence_index: int
+    start: int
+    end: int
+    incident_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +106,8 @@ class MatchResult:
     # Sentences with cues for more than one incident ("shot a man in the leg, a week
     # after an agent killed a woman"): claim extraction should treat them with care.
     mixed_sentences: tuple[int, ...] = ()
+    # Look-back clauses scored apart from their sentence's main clause.
+    recaps: tuple[Recap, ...] = ()
 
     @property
     def incident_ids(self) -> tuple[str, ...]:
@@ -99,6 +117,10 @@ class MatchResult:
     def sentences_of(self, incident_id: str) -> tuple[Sentence, ...]:
         """The sentences attributed to one incident."""
         return tuple(s for s in self.sentences if s.incident_id == incident_id)
+
+    def recap_of(self, sentence_index: int) -> Recap | None:
+        """The look-back clause of one sentence, if it has one tied to an older incident."""
+        return next((r for r in self.recaps if r.sentence_index == sentence_index), None)
 
 
 def analysed_text(document: Document) -> str:
@@ -234,6 +256,12 @@ class Matcher:
             else None
         )
         self._automaton = self._build_automaton(rules.entities)
+        self.place_refs: dict[str, _PlaceRefs] = {
+            i.incident_id: _place_refs(i) for i in rules.incidents
+        }
+        self.other_cities: dict[str, re.Pattern[str] | None] = {
+            i.incident_id: _other_cities(i, rules.incidents) for i in rules.incidents
+        }
 
     @staticmethod
     def _build_automaton(entities: Iterable[EntityRule]) -> ahocorasick.Automaton:
@@ -330,6 +358,38 @@ class Matcher:
         return not required or any(r in present for r in required)
 
 
+@dataclass(frozen=True, slots=True)
+class _PlaceRefs:
+    """The entities and tags an incident's condition and cues refer to."""
+
+    entity_ids: frozenset[str]
+    tags: frozenset[str]
+
+
+def _place_refs(incident: IncidentRule) -> _PlaceRefs:
+    conditions = list(iter_conditions(incident.condition))
+    entity_ids = {c.entity for c in conditions if isinstance(c, EntityCondition)}
+    entity_ids |= {c.entity for c in incident.cues if c.entity is not None}
+    tags = {c.tag for c in conditions if isinstance(c, TagCondition)}
+    tags |= {c.tag for c in incident.cues if c.tag is not None}
+    return _PlaceRefs(frozenset(entity_ids), frozenset(tags))
+
+
+def _city_name(incident: IncidentRule) -> str:
+    return incident.city.split(",")[0].strip()
+
+
+def _other_cities(
+    incident: IncidentRule, incidents: Sequence[IncidentRule]
+) -> re.Pattern[str] | None:
+    """The names of the other incidents' cities, as one pattern (None: there are none)."""
+    own = _city_name(incident).lower()
+    names = sorted({_city_name(i) for i in incidents if _city_name(i).lower() != own})
+    if not names:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+
+
 def _alias_specs(entity: EntityRule) -> Iterator[_AliasSpec]:
     for alias in entity.aliases:
         yield _AliasSpec(
@@ -368,8 +428,14 @@ def _is_shouting(text: str, start: int, end: int) -> bool:
 
 
 def _longest_leftmost(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Drop mentions inside a longer one ("Good" inside "Renee Good")."""
-    ordered = sorted(candidates, key=lambda c: (c.start, -(c.end - c.start)))
+    """Drop mentions inside a longer one ("Good" inside "Renee Good").
+
+    Of two equal spans naming the same entity, a weak alias yields to any other
+    form ("shot Good" read through a context alias), since weak ones may be dropped.
+    """
+    ordered = sorted(
+        candidates, key=lambda c: (c.start, -(c.end - c.start), c.spec.mode is _Mode.WEAK)
+    )
     chosen: list[_Candidate] = []
     reach = -1
     for c in ordered:
@@ -437,6 +503,32 @@ _EVENT_WORDS = re.compile(
     r"\b(shot|shoots?|shooting|fired|killed|killing|wounded|death|incident|attack(ed)?)\b",
     re.IGNORECASE,
 )
+# A look-back clause: after a main clause, words turning to an earlier event
+# ("..., a week after an agent killed X", "since an agent shot ...", "following the
+# fatal shooting of ..."). A sentence opening with a look-back ("A day earlier, an
+# agent killed ...") is all look-back and is scored whole.
+_RECAP_OPENER = re.compile(
+    r"\b((a|one|two|three|several|\d+) (days?|weeks?) (after|since)|(days|weeks) after|since"
+    r"|following (the|a|an)|in the wake of"
+    r"|after (the|a|an) (\w+\s+){0,3}?(shooting|killing|death))\b",
+    re.IGNORECASE,
+)
+_MIN_MAIN_CLAUSE_WORDS = 3
+# "the shooting", "Wednesday's shooting", "the Portland shooting": an event the reader
+# is taken to know already.
+_DEFINITE_SHOOTING = re.compile(
+    r"\b(the|that|this|\w+day['’]s)\s+(\w+\s+)?(shooting|killing)\b", re.IGNORECASE
+)
+# "CHICAGO —", "ST. PAUL, Minn. —": the place an article was filed from.
+_DATELINE = re.compile(r"\A\s*[A-Z][A-Z.'’ -]{2,}(,\s*[A-Z][\w.]*)?\s*[—–-]")
+
+
+def find_recap(sentence: str) -> int | None:
+    """Where a look-back clause starts in `sentence` (None: none after a main clause)."""
+    for m in _RECAP_OPENER.finditer(sentence):
+        if len(sentence[: m.start()].split()) >= _MIN_MAIN_CLAUSE_WORDS:
+            return m.start()
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,6 +539,13 @@ class _DateMention:
     earliest: date | None
     latest: date | None
     month_day: tuple[int, int] | None = None
+
+    @property
+    def is_one_day(self) -> bool:
+        """True for a single day ("Wednesday", "Jan. 7"), not a range ("last week")."""
+        return self.month_day is not None or (
+            self.earliest is not None and self.earliest == self.latest
+        )
 
     def covers(self, when: date) -> bool:
         if self.month_day is not None:
@@ -553,6 +652,16 @@ class _Score:
     evidence: tuple[Evidence, ...]
 
 
+@dataclass(slots=True)
+class _Attributed:
+    """Sentence attribution as it is built: labels, winning scores, mixes, recaps."""
+
+    labels: list[str | None] = field(default_factory=list)
+    winners: dict[int, _Score] = field(default_factory=dict)
+    mixed: list[int] = field(default_factory=list)
+    recaps: dict[int, tuple[Recap, _Score]] = field(default_factory=dict)
+
+
 class _Attribution:
     """Attributes the sentences of one article to its candidate incidents."""
 
@@ -581,12 +690,13 @@ class _Attribution:
 
     def result(self) -> MatchResult:
         candidates = self.candidates()
-        labels, scores, mixed = self.attribute(candidates)
-        incidents = self.incident_matches(candidates, labels, scores)
-        unattributed = {i for i, label in enumerate(labels) if label is None}
+        found = self.attribute(candidates)
+        incidents = self.incident_matches(candidates, found)
+        unattributed = {i for i, label in enumerate(found.labels) if label is None}
         watch_evidence = self.watch_evidence(unattributed)
         sentences = tuple(
-            Sentence(i, self.text[s:e], s, e, labels[i]) for i, (s, e) in enumerate(self.spans)
+            Sentence(i, self.text[s:e], s, e, found.labels[i])
+            for i, (s, e) in enumerate(self.spans)
         )
         return MatchResult(
             url=self.document.url,
@@ -596,16 +706,18 @@ class _Attribution:
             watch_evidence=watch_evidence,
             hits=tuple(self.hits),
             sentences=sentences,
-            mixed_sentences=tuple(mixed),
+            mixed_sentences=tuple(found.mixed),
+            recaps=tuple(r for r, _ in found.recaps.values()),
         )
 
     def candidates(self) -> list[IncidentRule]:
-        """Incidents whose date window and condition fit the whole article."""
+        """Incidents in their date window whose condition fits the article or that anchor it."""
         whole = self.scope(self.hits, self.text)
         return [
             incident
             for incident in self.matcher.rules.incidents
-            if self.in_window(incident) and holds(incident.condition, whole)
+            if self.in_window(incident)
+            and (holds(incident.condition, whole) or self.is_anchored(incident))
         ]
 
     def in_window(self, incident: IncidentRule) -> bool:
@@ -614,40 +726,137 @@ class _Attribution:
         first = incident.date - timedelta(days=1)
         return first <= self.published <= incident.date + timedelta(days=incident.window_days)
 
-    def attribute(
-        self, candidates: Sequence[IncidentRule]
-    ) -> tuple[list[str | None], dict[int, _Score], list[int]]:
-        """Each sentence's incident: best cue score, else the previous sentence's."""
-        labels: list[str | None] = []
-        winners: dict[int, _Score] = {}
-        mixed: list[int] = []
+    def is_anchored(self, incident: IncidentRule) -> bool:
+        """A short follow-up dated to the incident's day, with its cues, naming no other place.
+
+        "The man shot by an ICE officer on Wednesday remains in critical condition"
+        names no city, so no condition holds; published two days after a Wednesday
+        incident and describing its victim, it is about that incident. The dated
+        sentence must also fit the watch rule (agents and gunfire) or refer to the
+        shooting as known ("Wednesday's shooting"), so a fresh local shooting on the
+        same day is not taken in.
+        """
+        if self.published is None or not self.places_fit(incident):
+            return False
+        watch = self.matcher.rules.watch
+        for index, (start, end) in enumerate(self.spans):
+            sentence = self.text[start:end]
+            if not _EVENT_WORDS.search(sentence):
+                continue
+            hits = self.hits_by_sentence.get(index, [])
+            fits_watch = watch is not None and holds(watch.condition, self.scope(hits, sentence))
+            if not (fits_watch or _DEFINITE_SHOOTING.search(sentence)):
+                continue
+            dates = find_dates(sentence, start, self.published)
+            if not any(m.is_one_day and m.covers(incident.date) for m in dates):
+                continue
+            if any(self.cue_evidence(cue, index, start, end, hits) for cue in incident.cues):
+                return True
+        return False
+
+    def places_fit(self, incident: IncidentRule) -> bool:
+        """No place named but the incident's own: no other city, state or dateline."""
+        refs = self.matcher.place_refs[incident.incident_id]
+        others = self.matcher.other_cities[incident.incident_id]
+        if others is not None and others.search(self.text):
+            return False
+        own_places = []
+        for hit in self.hits:
+            entity = self.matcher.entities[hit.entity_id]
+            if entity.kind is not EntityKind.PLACE:
+                continue
+            tags = self.matcher.tags_of.get(hit.entity_id, frozenset())
+            if hit.entity_id not in refs.entity_ids and not tags & refs.tags:
+                return False
+            own_places.append(hit)
+        dateline = _DATELINE.match(self.text)
+        return dateline is None or any(h.start < dateline.end() for h in own_places)
+
+    def attribute(self, candidates: Sequence[IncidentRule]) -> _Attributed:
+        """Each sentence's incident: best cue score of its main clause, else the previous one's.
+
+        A look-back clause after the main clause ("..., a week after an agent
+        killed X") is scored on its own; when it recalls an older incident it
+        becomes a Recap, and the sentence keeps its main clause's incident. A
+        main clause with no evidence and no event of its own ("Tensions have
+        risen since ...") gives the whole sentence to the recalled incident.
+        """
+        found = _Attributed()
         newest = max((c.date for c in candidates), default=None)
         for index, (start, end) in enumerate(self.spans):
-            scores = [self.score(c, index, start, end, newest) for c in candidates]
+            cut = find_recap(self.text[start:end])
+            main_end = end if cut is None else start + cut
+            scores = [self.score(c, index, start, main_end, newest) for c in candidates]
             best = _best(scores, candidates)
             if best is not None and _is_mixed(best, scores):
-                mixed.append(index)
+                found.mixed.append(index)
             if best is None:
-                labels.append(labels[-1] if labels else None)
+                found.labels.append(found.labels[-1] if found.labels else None)
             else:
-                labels.append(best.incident_id)
-                winners[index] = best
-        return labels, winners, mixed
+                found.labels.append(best.incident_id)
+                found.winners[index] = best
+            if cut is not None:
+                recap = self.recap(candidates, index, main_end, end, found.labels[-1], newest)
+                if (
+                    recap is not None
+                    and best is None
+                    and not _EVENT_WORDS.search(self.text, start, main_end)
+                ):
+                    # The main clause names no event of its own ("Tensions have risen
+                    # since ..."), unlike "The shooting came a week after ...": the
+                    # sentence is a recap, wholly the older incident's.
+                    found.labels[-1] = recap[0].incident_id
+                    found.winners[index] = recap[1]
+                elif recap is not None:
+                    found.recaps[index] = recap
+                    if index not in found.mixed:
+                        found.mixed.append(index)
+        return found
+
+    def recap(
+        self,
+        candidates: Sequence[IncidentRule],
+        index: int,
+        start: int,
+        end: int,
+        own: str | None,
+        newest: date | None,
+    ) -> tuple[Recap, _Score] | None:
+        """The older incident a look-back clause recalls (None: its own, or unclear)."""
+        opener = _RECAP_OPENER.match(self.text, start)
+        scores = [self.score(c, index, start, end, newest, opener) for c in candidates]
+        best = _best(scores, candidates)
+        if best is None or best.incident_id == own:
+            return None
+        dates = {c.incident_id: c.date for c in candidates}
+        if own is not None and dates[best.incident_id] >= dates[own]:
+            return None
+        return Recap(index, start, end, best.incident_id), best
 
     def score(
-        self, incident: IncidentRule, index: int, start: int, end: int, newest: date | None
+        self,
+        incident: IncidentRule,
+        index: int,
+        start: int,
+        end: int,
+        newest: date | None,
+        lookback: re.Match[str] | None = None,
     ) -> _Score:
+        """Cue, date and look-back evidence for `incident` in text[start:end]."""
         sentence = self.text[start:end]
-        hits = self.hits_by_sentence.get(index, [])
-        evidence = [e for cue in incident.cues for e in self.cue_evidence(cue, index, start, hits)]
+        hits = [h for h in self.hits_by_sentence.get(index, []) if start <= h.start < end]
+        evidence = [
+            e for cue in incident.cues for e in self.cue_evidence(cue, index, start, end, hits)
+        ]
         if evidence or _EVENT_WORDS.search(sentence):
             evidence.extend(self.date_evidence(incident, index, start, sentence))
-            if incident.date != newest and (m := _LOOKBACK.search(sentence)):
+            m = lookback or _LOOKBACK.search(self.text, start, end)
+            if incident.date != newest and m is not None:
                 evidence.append(
                     Evidence(
                         index,
-                        start + m.start(),
-                        start + m.end(),
+                        m.start(),
+                        m.end(),
                         m.group(),
                         LOOKBACK_WEIGHT,
                         f"{m.group()!r} looks back to an earlier incident",
@@ -656,11 +865,11 @@ class _Attribution:
         return _Score(incident.incident_id, sum(e.weight for e in evidence), tuple(evidence))
 
     def cue_evidence(
-        self, cue: Cue, index: int, start: int, hits: Sequence[EntityHit]
+        self, cue: Cue, index: int, start: int, end: int, hits: Sequence[EntityHit]
     ) -> list[Evidence]:
-        """The first place a cue is found in one sentence (a cue counts once per sentence)."""
+        """The first place a cue is found in text[start:end] (a cue counts once there)."""
         if cue.term is not None:
-            m = cue.term.search(self.text, start, self.spans[index][1])
+            m = cue.term.search(self.text, start, end)
             if m is None:
                 return []
             return [
@@ -696,21 +905,23 @@ class _Attribution:
         return []
 
     def incident_matches(
-        self,
-        candidates: Sequence[IncidentRule],
-        labels: Sequence[str | None],
-        winners: dict[int, _Score],
+        self, candidates: Sequence[IncidentRule], found: _Attributed
     ) -> tuple[IncidentMatch, ...]:
         matches = []
         for incident in candidates:
-            indexes = tuple(i for i, label in enumerate(labels) if label == incident.incident_id)
-            won = [s for s in winners.values() if s.incident_id == incident.incident_id]
+            own = incident.incident_id
+            recalled = {i: s for i, (r, s) in found.recaps.items() if r.incident_id == own}
+            indexes = tuple(
+                i for i, label in enumerate(found.labels) if label == own or i in recalled
+            )
+            won = [s for s in found.winners.values() if s.incident_id == own]
+            won.extend(recalled.values())
             if not won:
                 continue
             evidence = tuple(e for s in won for e in s.evidence)
-            share = round(len(indexes) / max(1, len(labels)), 3)
+            share = round(len(indexes) / max(1, len(found.labels)), 3)
             weight = sum(s.total for s in won)
-            matches.append(IncidentMatch(incident.incident_id, share, weight, indexes, evidence))
+            matches.append(IncidentMatch(own, share, weight, indexes, evidence))
         return tuple(sorted(matches, key=lambda m: (-m.score, -m.weight)))
 
     def watch_evidence(self, unattributed: Collection[int]) -> tuple[Evidence, ...]:
@@ -793,6 +1004,8 @@ def explain(result: MatchResult, width: int = 100) -> list[str]:
     lines.append("sentences:")
     for sentence in result.sentences:
         mixed = " (mixed)" if sentence.index in result.mixed_sentences else ""
+        recap = result.recap_of(sentence.index)
+        mixed += f" (recalls {recap.incident_id})" if recap is not None else ""
         head = f"  [{sentence.index}] {sentence.incident_id or '-'}{mixed}: "
         text = " ".join(sentence.text.split())
         room = max(10, width - len(head))

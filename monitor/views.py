@@ -51,8 +51,22 @@ def match_json(result: MatchResult) -> dict[str, Any]:
             for h in result.hits
         ],
         "sentences": [
-            {"index": s.index, "text": s.text, "incident": s.incident_id} for s in result.sentences
+            _sentence_json(s.index, s.text, s.incident_id, result) for s in result.sentences
         ],
+    }
+
+
+def _sentence_json(
+    index: int, text: str, incident_id: str | None, result: MatchResult
+) -> dict[str, Any]:
+    recap = result.recap_of(index)
+    return {
+        "index": index,
+        "text": text,
+        "incident": incident_id,
+        # A look-back clause ("..., a week after an ICE officer killed Renee Good")
+        # speaks of an older incident than the sentence itself.
+        "recalls": recap.incident_id if recap else None,
     }
 
 

@@ -69,7 +69,7 @@ def test_incidents_counts_coverage_after_seeding(tmp_path: Path) -> None:
 
 
 def test_explain_attributes_the_recap_sentence_and_writes_nothing(tmp_path: Path) -> None:
-    """`monitor explain --json` shows the recap sentence under 2026-01-07 and stores nothing."""
+    """`monitor explain --json` shows the look-back to 2026-01-07 and stores nothing."""
     env = _env(tmp_path)
     story = tmp_path / "followup.txt"
     story.write_text(
@@ -84,7 +84,7 @@ def test_explain_attributes_the_recap_sentence_and_writes_nothing(tmp_path: Path
     assert [i["id"] for i in explained["incidents"]] == [MPLS_14, MPLS_07]
     assert all(i["evidence"] and i["score"] > 0 for i in explained["incidents"])
     recap = next(s for s in explained["sentences"] if "Renee Good" in s["text"])
-    assert recap["incident"] == MPLS_07
+    assert (recap["incident"], recap["recalls"]) == (MPLS_14, MPLS_07)
     assert explained["new_incident"] is False
     assert not (tmp_path / "data").exists()
 
