@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     health_host: str = "0.0.0.0"  # the container's probe comes from outside
     health_port: int = Field(default=8080, ge=0, le=65535)
     stale_after_s: float = Field(default=900.0, gt=0)
+    shutdown_grace_s: float = Field(default=8.0, gt=0)
 
     @field_validator("log_level")
     @classmethod

@@ -29,12 +29,14 @@ from monitor.analysis import (
     match,
 )
 from monitor.config import Settings
+from monitor.delivery import Delivery, notifier_from_settings
 from monitor.errors import ConfigError, ExtractionError, FetchError
 from monitor.extract import extract_html, is_html_content_type, read_plain_text
 from monitor.extractor_pool import ExtractorPool
 from monitor.feeds import canonical_url, parse_feed
 from monitor.fetch import Fetcher
 from monitor.match import MatchResult
+from monitor.metrics import METRICS, Metrics
 from monitor.model import Document, ExtractedPage, FeedItem, FeedSpec, FetchResult, ParsedFeed
 from monitor.seeds import SeedArticle, load_seeds
 from monitor.storage import (
@@ -133,8 +135,10 @@ class Pipeline:
         clock: Clock = utc_now,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        metrics: Metrics = METRICS,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.rule_set = rule_set
         self.extractors = ExtractorPool(settings.extract_workers)
         # Set by the daemon on SIGTERM: finish the feed or page in hand, start no new one.
@@ -217,6 +221,8 @@ class Pipeline:
         if poll.error is not None or poll.result is None:
             error = poll.error or "unknown error"
             report.feed_errors.append((feed.name, error))
+            self.metrics.record_feed_poll("error")
+            self.metrics.record_fetch_error(error)
             self.database.record_feed_poll(
                 feed.feed_id, fetched_at=now, next_due_at=next_due, status=None, error=error
             )
@@ -226,6 +232,7 @@ class Pipeline:
             )
             return
         result = poll.result
+        self.metrics.record_feed_poll("ok" if poll.parsed else "not_modified")
         if poll.parsed is None:
             report.feeds_not_modified += 1
         else:
@@ -347,9 +354,11 @@ class Pipeline:
             return
         if self.database.store_extraction(article.article_id, page, fetched_at=self.clock()):
             report.articles_extracted += 1
+            self.metrics.record_article(ArticleStatus.EXTRACTED)
             self.analyse(article.article_id)
         else:
             report.duplicates += 1
+            self.metrics.record_article(ArticleStatus.DUPLICATE)
         self.progress.advance()
         log.debug("article extracted", extra={"article_id": article.article_id, "url": article.url})
 
@@ -357,6 +366,7 @@ class Pipeline:
         self, article: PendingArticle, status: str, error: str, report: CycleReport
     ) -> None:
         report.article_errors.append((article.url, error))
+        self.metrics.record_article(status)
         self.database.record_article_failure(
             article.article_id, status=status, error=error, fetched_at=self.clock()
         )
@@ -373,7 +383,7 @@ class Pipeline:
         result = match(document, self.rule_set)
         ledger = self.database.ledger(ledger_subjects(result, self.rule_set.rules))
         analysis = analyse_claims(document, result, self.rule_set, ledger)
-        self.database.record_analysis(
+        added = self.database.record_analysis(
             article_id,
             links=incident_links(result),
             is_new_incident=result.new_incident,
@@ -382,6 +392,9 @@ class Pipeline:
             alerts=analysis.alerts,
             seeded=stored.origin == "seed",
         )
+        self.metrics.record_claims(len(analysis.claims))
+        for draft in added:
+            self.metrics.record_alert_raised(draft.kind)
         return analysis
 
     # -- single articles -----------------------------------------------------
@@ -434,6 +447,7 @@ def open_pipeline(
     clock: Clock = utc_now,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    metrics: Metrics = METRICS,
 ) -> Iterator[Pipeline]:
     """A pipeline on the configured database, with its fetcher, closed afterwards."""
     rule_set = load_rule_set(settings.rules_dir)
@@ -442,7 +456,14 @@ def open_pipeline(
         with (
             Fetcher(settings) as fetcher,
             Pipeline(
-                settings, database, fetcher, rule_set, clock=clock, progress=progress, stop=stop
+                settings,
+                database,
+                fetcher,
+                rule_set,
+                clock=clock,
+                progress=progress,
+                stop=stop,
+                metrics=metrics,
             ) as pipeline,
         ):
             yield pipeline
@@ -453,9 +474,13 @@ def open_pipeline(
 def run_once(
     settings: Settings, *, ignore_due: bool = False, progress: Progress | None = None
 ) -> CycleReport:
-    """`monitor once`: one cycle over the feeds in rules/feeds.yaml."""
+    """`monitor once`: one cycle over the feeds in rules/feeds.yaml, then one delivery pass."""
+    notifier = notifier_from_settings(settings)  # a bad Slack setting fails before the cycle
     with open_pipeline(settings, progress=progress) as pipeline:
-        return pipeline.run_cycle(pipeline.rule_set.rules.feeds, ignore_due=ignore_due)
+        report = pipeline.run_cycle(pipeline.rule_set.rules.feeds, ignore_due=ignore_due)
+        # monitor once ends its cycle with one delivery pass, so a cron-style run delivers too.
+        Delivery(settings, pipeline.database, pipeline.rule_set, notifier).deliver_pending()
+        return report
 
 
 def read_article_file(path: Path) -> ExtractedPage:

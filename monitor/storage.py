@@ -827,21 +827,21 @@ class Database:
         claims: Sequence[tuple[Claim, int | None]],
         alerts: Sequence[AlertDraft],
         seeded: bool,
-    ) -> list[int]:
+    ) -> list[AlertDraft]:
         """Store an article's matches, claims and alerts in one transaction.
 
         Claims come with the id of the claim they corroborate (or None). An
         alert whose dedup key is already stored is skipped: a syndicated copy
-        raises nothing. Returns the ids of the alerts actually added.
+        raises nothing. Returns the alerts actually added.
         """
         with self.session() as session:
             self._replace_matches(session, article_id, links, is_new_incident, matched_at)
             session.execute(sa.delete(ClaimRow).where(col(ClaimRow.article_id) == article_id))
             session.add_all(_claim_row(article_id, c, earlier) for c, earlier in claims)
             added = [
-                alert_id
+                draft
                 for draft in alerts
-                if (alert_id := self._insert_alert(session, draft, article_id, matched_at, seeded))
+                if self._insert_alert(session, draft, article_id, matched_at, seeded) is not None
             ]
             session.commit()
         return added

@@ -1,0 +1,164 @@
+"""Prometheus metrics for the daemon, on a registry of their own.
+
+Input: calls from the pipeline and the alert stage (`record_feed_poll`,
+`record_article`, `record_cycle`, ...). Output: counters, a histogram and
+gauges in `Metrics.registry`, which `monitor.health` serves as `/metrics`.
+
+Each `Metrics()` owns a fresh `CollectorRegistry` (never prometheus_client's
+global one), so tests build their own and start from zero. The daemon uses
+the module-level `METRICS`.
+
+Exported names (counters get prometheus_client's `_total` suffix):
+
+    monitor_feed_polls_total{outcome}          ok | not_modified | error
+    monitor_fetch_errors_total{kind}           see FETCH_ERROR_KINDS
+    monitor_articles_processed_total{status}   extracted | fetch_failed | extract_failed | duplicate
+    monitor_claims_recorded_total
+    monitor_alerts_raised_total{kind}
+    monitor_alerts_delivered_total
+    monitor_alerts_failed_total
+    monitor_cycle_duration_seconds             histogram
+    monitor_last_success_timestamp_seconds     Unix time of the last successful cycle
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+POLL_OUTCOMES = ("ok", "not_modified", "error")
+ARTICLE_STATUSES = ("extracted", "fetch_failed", "extract_failed", "duplicate")
+FETCH_ERROR_KINDS = (
+    "timeout",
+    "too_large",
+    "blocked_address",
+    "http_status",
+    "redirects",
+    "parse",
+    "other",
+)
+# A cycle polls up to dozens of feeds and extracts their new pages: seconds to minutes.
+CYCLE_BUCKETS_S = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+
+
+def classify_fetch_error(message: str) -> str:
+    """The `kind` label for a FetchError message (one of FETCH_ERROR_KINDS)."""
+    text = message.lower()
+    if " timed out after " in text:
+        return "timeout"
+    if text.startswith("fetch: response from ") and " exceeds " in text:
+        return "too_large"
+    if text.startswith("fetch: refused ") and " address" in text:
+        return "blocked_address"
+    if " answered http " in text:
+        return "http_status"
+    if "too many redirects" in text:
+        return "redirects"
+    if text.startswith("feed:") or "not a feed" in text:
+        return "parse"
+    return "other"
+
+
+def _check_label(value: str, allowed: Sequence[str], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; use one of {', '.join(allowed)}")
+    return value
+
+
+class Metrics:
+    """The daemon's metrics, registered on `registry` (a fresh one unless given)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.last_success_at: datetime | None = None
+        self.feed_polls = Counter(
+            "monitor_feed_polls",
+            "Feed polls, by outcome (ok, not_modified, error).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.fetch_errors = Counter(
+            "monitor_fetch_errors",
+            "Failed fetches of feeds and pages, by kind of failure.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.articles_processed = Counter(
+            "monitor_articles_processed",
+            "Articles processed, by resulting status.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.claims_recorded = Counter(
+            "monitor_claims_recorded", "Claims added to the ledger.", registry=self.registry
+        )
+        self.alerts_raised = Counter(
+            "monitor_alerts_raised", "Alerts raised, by kind.", ["kind"], registry=self.registry
+        )
+        self.alerts_delivered = Counter(
+            "monitor_alerts_delivered", "Alerts delivered to Slack.", registry=self.registry
+        )
+        self.alerts_failed = Counter(
+            "monitor_alerts_failed", "Alerts Slack refused or timed out.", registry=self.registry
+        )
+        self.cycle_duration = Histogram(
+            "monitor_cycle_duration_seconds",
+            "Wall time of one poll-and-process cycle.",
+            buckets=CYCLE_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.last_success = Gauge(
+            "monitor_last_success_timestamp_seconds",
+            "Unix time at which the last successful cycle finished (0: none yet).",
+            registry=self.registry,
+        )
+        self._initialise_labels()
+
+    def _initialise_labels(self) -> None:
+        """Export every known label value at 0, so rates work from the first scrape."""
+        for outcome in POLL_OUTCOMES:
+            self.feed_polls.labels(outcome=outcome)
+        for kind in FETCH_ERROR_KINDS:
+            self.fetch_errors.labels(kind=kind)
+        for status in ARTICLE_STATUSES:
+            self.articles_processed.labels(status=status)
+
+    def record_feed_poll(self, outcome: str) -> None:
+        """Count one feed poll: ok, not_modified or error."""
+        self.feed_polls.labels(outcome=_check_label(outcome, POLL_OUTCOMES, "poll outcome")).inc()
+
+    def record_fetch_error(self, message: str) -> str:
+        """Count one failed fetch, classified from its message; return the kind."""
+        kind = classify_fetch_error(message)
+        self.fetch_errors.labels(kind=kind).inc()
+        return kind
+
+    def record_article(self, status: str) -> None:
+        """Count one processed article by its resulting status."""
+        label = _check_label(status, ARTICLE_STATUSES, "article status")
+        self.articles_processed.labels(status=label).inc()
+
+    def record_claims(self, count: int = 1) -> None:
+        """Count claims added to the ledger."""
+        self.claims_recorded.inc(count)
+
+    def record_alert_raised(self, kind: str) -> None:
+        """Count one alert raised, by its kind (e.g. update, contradiction)."""
+        self.alerts_raised.labels(kind=kind).inc()
+
+    def record_alert_delivery(self, *, delivered: bool) -> None:
+        """Count one alert delivered to Slack, or one that failed."""
+        (self.alerts_delivered if delivered else self.alerts_failed).inc()
+
+    def record_cycle(self, elapsed_s: float, *, finished_at: datetime, succeeded: bool) -> None:
+        """Observe a cycle's duration; a successful one also moves the last-success time."""
+        self.cycle_duration.observe(elapsed_s)
+        if succeeded:
+            self.last_success_at = finished_at.astimezone(UTC)
+            self.last_success.set(finished_at.timestamp())
+
+
+METRICS = Metrics()
+"""The daemon's metrics; tests build their own `Metrics()`."""
