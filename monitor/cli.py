@@ -540,14 +540,27 @@ def alerts(
     since: Annotated[
         str | None, typer.Option(help="Only alerts raised at or after this ISO-8601 date.")
     ] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Put failed alerts back in the outbox (after fixing the token or channel).",
+        ),
+    ] = False,
 ) -> None:
     """Alerts raised when coverage updates or contradicts the ledger, oldest first."""
     since_at = parse_when(since, option="--since") if since else None
     with _reported_errors():
         settings = _settings()
-        records = Database.open(settings.resolved_database_url).alerts(
-            incident_id=incident, since=since_at
-        )
+        database = Database.open(settings.resolved_database_url)
+        if retry_failed:
+            requeued = database.requeue_failed()
+            stderr.print(
+                f"re-queued {requeued} failed alert(s); the next delivery pass sends them",
+                markup=False,
+                highlight=False,
+            )
+        records = database.alerts(incident_id=incident, since=since_at)
     if as_json:
         _print_json([_alert_json(a) for a in records])
         return

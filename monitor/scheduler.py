@@ -1,16 +1,22 @@
-"""The daemon: an APScheduler 3 loop that runs the pipeline on schedule.
+"""The daemon: APScheduler 3 jobs around the pipeline, a health endpoint, clean shutdown.
 
-APScheduler only ticks; which feeds are due lives in the database, so a
-restart picks up exactly where the last run stopped. Rules are reloaded when
-a file in the rules folder changes. SIGTERM or SIGINT sets a stop flag: the
-cycle in hand finishes its current feed or page, and the process exits 0.
+APScheduler only ticks; which feeds are due and which alerts wait lives in the
+database, so a restart picks up exactly where the last run stopped. Jobs:
+`cycle` polls due feeds and processes the new articles, `deliver` sends the
+outbox to Slack, `rules` reloads rule files that changed (keeping the last
+good set when an edit is broken). Each job coalesces missed runs and never
+runs twice at once. SIGTERM or SIGINT sets a stop flag: the step in hand
+finishes, and the process exits 0 within MONITOR_SHUTDOWN_GRACE_S.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -19,18 +25,24 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.analysis import load_rule_set
 from monitor.config import Settings
+from monitor.delivery import Delivery, notifier_from_settings
 from monitor.errors import ConfigError
+from monitor.health import HealthServer
+from monitor.metrics import METRICS, Metrics
 from monitor.pipeline import Pipeline, open_pipeline
 
 log = logging.getLogger(__name__)
+
+RULES_CHECK_S = 5.0
 
 
 class RulesWatcher:
     """Reloads rules/*.yaml when a file changes; a broken edit keeps the last good rules."""
 
-    def __init__(self, rules_dir: Path, pipeline: Pipeline) -> None:
+    def __init__(self, rules_dir: Path, pipeline: Pipeline, delivery: Delivery) -> None:
         self.rules_dir = rules_dir
         self.pipeline = pipeline
+        self.delivery = delivery
         self.signature = rules_signature(rules_dir)
         self.last_error: str | None = None
 
@@ -40,11 +52,12 @@ class RulesWatcher:
             return
         self.signature = signature
         try:
-            self.pipeline.rule_set = load_rule_set(self.rules_dir)
+            rule_set = load_rule_set(self.rules_dir)
         except ConfigError as exc:
             self.last_error = str(exc)
             log.error("rules invalid; keeping the last good rules", extra={"error": str(exc)})
             return
+        self.pipeline.rule_set = self.delivery.rule_set = rule_set
         self.last_error = None
         log.info("rules reloaded", extra={"rules_dir": str(self.rules_dir)})
 
@@ -55,46 +68,121 @@ def rules_signature(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
 
 
-def _run_cycle(pipeline: Pipeline, watcher: RulesWatcher) -> None:
+def _run_cycle(pipeline: Pipeline, metrics: Metrics) -> None:
+    started, succeeded = time.monotonic(), False
     try:
-        watcher.reload_if_changed()
         pipeline.run_cycle(pipeline.rule_set.rules.feeds)
+        succeeded = True
     except Exception:  # one bad cycle must not end the daemon; the next tick retries
         log.exception("cycle failed")
+    finally:
+        metrics.record_cycle(
+            time.monotonic() - started, finished_at=datetime.now(UTC), succeeded=succeeded
+        )
 
 
-def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> None:
-    """Poll due feeds every MONITOR_TICK_S seconds until stopped."""
+def _guarded(job: Callable[[], object], name: str) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:  # a failing job is logged and retried at its next run
+            log.exception("job failed", extra={"job": name})
+
+    return run
+
+
+def _health_server(
+    settings: Settings, pipeline: Pipeline, scheduler: BackgroundScheduler, metrics: Metrics
+) -> HealthServer | None:
+    """GET /healthz and /metrics on MONITOR_HEALTH_HOST:PORT; None when the port is 0."""
+    if settings.health_port == 0:
+        return None
+    return HealthServer(
+        settings.health_host,
+        settings.health_port,
+        check_database=pipeline.database.ping,
+        scheduler_alive=lambda: bool(scheduler.running),
+        last_success_at=lambda: metrics.last_success_at,
+        stale_after_s=settings.stale_after_s,
+        registry=metrics.registry,
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+def _add_jobs(
+    scheduler: BackgroundScheduler,
+    settings: Settings,
+    pipeline: Pipeline,
+    delivery: Delivery,
+    metrics: Metrics,
+) -> None:
+    watcher = RulesWatcher(settings.rules_dir, pipeline, delivery)
+    now = datetime.now(UTC)
+    jobs: list[tuple[str, Callable[[], None], float]] = [
+        ("cycle", lambda: _run_cycle(pipeline, metrics), settings.tick_s),
+        ("deliver", _guarded(delivery.deliver_pending, "deliver"), settings.delivery_interval_s),
+        ("rules", _guarded(watcher.reload_if_changed, "rules"), RULES_CHECK_S),
+    ]
+    for job_id, job, every_s in jobs:
+        scheduler.add_job(job, "interval", seconds=every_s, next_run_time=now, id=job_id)
+
+
+def _shut_down(scheduler: BackgroundScheduler, grace_s: float) -> bool:
+    """Wait for running jobs to finish their step; False if they outlast the grace period."""
+    waiter = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+    waiter.start()
+    waiter.join(grace_s)
+    return not waiter.is_alive()
+
+
+def run_daemon(
+    settings: Settings, *, stop: threading.Event | None = None, metrics: Metrics = METRICS
+) -> None:
+    """Run the jobs until stopped; invalid rules or database raise ConfigError first."""
     stop = stop or threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        if not stop.is_set():
+            log.info("stopping", extra={"signal": signal.Signals(signum).name})
         stop.set()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
 
-    # Invalid rules or an unreachable database raise ConfigError before anything starts.
-    with open_pipeline(settings, stop=stop) as pipeline:
-        watcher = RulesWatcher(settings.rules_dir, pipeline)
+    with open_pipeline(settings, stop=stop, metrics=metrics) as pipeline:
+        delivery = Delivery(
+            settings,
+            pipeline.database,
+            pipeline.rule_set,
+            notifier_from_settings(settings),
+            stop=stop,
+            metrics=metrics,
+        )
         scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        scheduler.add_job(
-            _run_cycle,
-            "interval",
-            args=(pipeline, watcher),
-            seconds=settings.tick_s,
-            next_run_time=datetime.now(UTC),
-            id="cycle",
-        )
+        _add_jobs(scheduler, settings, pipeline, delivery, metrics)
         scheduler.start()
+        health = _health_server(settings, pipeline, scheduler, metrics)
+        if health is not None:
+            health.start()
         log.info(
             "daemon started",
-            extra={"feeds": len(pipeline.rule_set.rules.feeds), "tick_s": settings.tick_s},
+            extra={
+                "feeds": len(pipeline.rule_set.rules.feeds),
+                "tick_s": settings.tick_s,
+                "health_port": health.port if health else None,
+            },
         )
         stop.wait()
-        scheduler.shutdown(wait=True)
+        if health is not None:
+            health.stop()
+        if not _shut_down(scheduler, settings.shutdown_grace_s):
+            # Every write is its own committed transaction, so leaving now loses no
+            # state: unfinished pages stay pending and are fetched at the next start.
+            log.warning("in-flight work outlasted the grace period; exiting without it")
+            logging.shutdown()
+            os._exit(0)
     log.info("daemon stopped")

@@ -879,12 +879,15 @@ class Database:
 
     # -- the outbox ------------------------------------------------------------
 
-    def deliverable_alerts(self, now: datetime, *, limit: int = 100) -> list[AlertRecord]:
-        """Pending alerts whose next attempt is due, oldest first (delivery keeps this order)."""
-        due = sa.or_(col(AlertRow.next_attempt_at).is_(None), col(AlertRow.next_attempt_at) <= now)
+    def pending_alerts(self, *, limit: int = 100) -> list[AlertRecord]:
+        """Undelivered alerts in id order, due or waiting for a retry.
+
+        Delivery needs the waiting ones too: an alert waiting for its retry keeps
+        every later alert behind it, so Slack sees them in order.
+        """
         query = (
             select(AlertRow)
-            .where(AlertRow.delivery_status == DeliveryStatus.PENDING, due)
+            .where(AlertRow.delivery_status == DeliveryStatus.PENDING)
             .order_by(col(AlertRow.id))
             .limit(limit)
         )

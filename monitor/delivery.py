@@ -1,0 +1,407 @@
+"""Slack delivery: the alert outbox in, Slack messages out, each alert's state stored.
+
+Input: pending alerts from the outbox (`Database.pending_alerts`), the rules
+(incident titles and Slack channels) and a `Notifier`. Output: alerts marked
+delivered, failed or due for a retry, and a `DeliveryReport` per pass.
+
+Guarantees:
+- Order: alerts go out in id order. A retryable failure is retried within the
+  pass while the pass's waiting stays under MONITOR_DELIVERY_MAX_WAIT_S; after
+  that the pass ends, so no later alert overtakes the one that failed.
+- At least once: an alert is marked delivered only after Slack's ok. A crash
+  between Slack's ok and that commit re-posts that one alert at the next pass.
+- Threading: each incident gets one parent message per channel (its first
+  alert); later alerts about it are replies in that thread. New-incident alerts
+  are top-level in the main channel. Webhooks cannot thread: every alert is
+  top-level there.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any, Final
+
+from monitor.analysis import RuleSet
+from monitor.config import Settings
+from monitor.errors import ConfigError
+from monitor.metrics import METRICS, Metrics
+from monitor.rules import IncidentRule
+from monitor.slack import (
+    AlertKind,
+    AlertMessage,
+    ClaimView,
+    MessageRejectedError,
+    Notifier,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    SlackNotifier,
+    WebhookNotifier,
+    build_message,
+)
+from monitor.storage import AlertRecord, Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], object]
+
+DEFAULT_BACKOFF_S: Final = 0.5
+DEFAULT_MAX_BACKOFF_S: Final = 300.0
+BATCH_SIZE: Final = 100
+
+DELIVERY_OFF_HINT: Final = (
+    "Slack delivery is off: alerts stay pending in the database; set SLACK_BOT_TOKEN and "
+    "MONITOR_SLACK_CHANNEL (or MONITOR_SLACK_WEBHOOK_URL) to send them"
+)
+
+QUALIFIER_WORDS: Final = {
+    "more_than": "more than",
+    "at_least": "at least",
+    "about": "about",
+    "almost": "almost",
+    "fewer_than": "fewer than",
+    "at_most": "at most",
+}
+PM_ASSUMED: Final = "pm_assumed"
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one delivery pass did: alerts delivered, failed for good, and retryable failures."""
+
+    delivered: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+@dataclass(slots=True)
+class _Tally:
+    delivered: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+class _Outcome(Enum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DEFERRED = "deferred"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def notifier_from_settings(settings: Settings) -> Notifier | None:
+    """A SlackNotifier with a bot token, else a WebhookNotifier with a webhook URL, else None."""
+    token = settings.slack_bot_token.strip()
+    if token:
+        if not settings.slack_channel.strip():
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is set but MONITOR_SLACK_CHANNEL is empty; set it to the "
+                "channel alerts go to, e.g. #news-alerts or a channel id like C0123456789"
+            )
+        return SlackNotifier(token, base_url=settings.slack_base_url.strip() or None)
+    webhook_url = settings.slack_webhook_url.strip()
+    if webhook_url:
+        return WebhookNotifier(webhook_url)
+    return None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def humanise(name: str) -> str:
+    """'federal_officers_deployed' -> 'Federal officers deployed'."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _plain_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = str(value)
+    return text.replace("_", " ") if _IDENTIFIER.fullmatch(text) else text
+
+
+def render_value(side: dict[str, Any]) -> str:
+    """A claim's value with its qualifier and stance: 'about 3,000', '14:19', 'disputed: ...'."""
+    text = _plain_value(side.get("value"))
+    qualifier = side.get("qualifier")
+    if qualifier == PM_ASSUMED:
+        text = f"{text} (p.m. assumed)"
+    elif isinstance(qualifier, str) and qualifier:
+        text = f"{QUALIFIER_WORDS.get(qualifier, qualifier.replace('_', ' '))} {text}"
+    stance = side.get("stance")
+    if stance == "denies":
+        return f"denied: {text}"
+    if stance == "disputes":
+        return f"disputed: {text}"
+    if stance == "hedges":
+        return f"{text} (unconfirmed)"
+    return text
+
+
+def _parse_published(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _optional_text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def claim_view(side: dict[str, Any]) -> ClaimView:
+    """One side of a stored alert (its previous/current JSON) rendered for Slack."""
+    return ClaimView(
+        value=render_value(side),
+        source=str(side.get("source") or "unknown source"),
+        speaker=_optional_text(side.get("speaker")),
+        url=_optional_text(side.get("url")),
+        published_at=_parse_published(side.get("published")),
+        sentence=_optional_text(side.get("sentence")),
+    )
+
+
+def _incident_title(alert: AlertRecord, incident: IncidentRule | None) -> str:
+    if incident is not None:
+        return incident.title
+    if alert.incident_id:
+        return alert.incident_id
+    if alert.kind == AlertKind.NEW_INCIDENT:
+        return "Story that matches no tracked incident"
+    if alert.subject and alert.subject.startswith("city:"):
+        return f"City-wide: {humanise(alert.subject.removeprefix('city:'))}"
+    return alert.subject or "Untracked story"
+
+
+def alert_message(alert: AlertRecord, incident: IncidentRule | None) -> AlertMessage:
+    """The Slack view of one stored alert."""
+    return AlertMessage(
+        alert_id=alert.alert_id,
+        kind=alert.kind,
+        incident_id=alert.incident_id,
+        incident_title=_incident_title(alert, incident),
+        slot=alert.slot,
+        # claims.yaml has no per-slot label yet, so the slot name is made readable.
+        slot_label=humanise(alert.slot) if alert.slot else "",
+        previous=claim_view(alert.previous) if alert.previous else None,
+        current=claim_view(alert.current),
+        reason=alert.reason,
+    )
+
+
+# --------------------------------------------------------------------------- the job
+
+
+class Delivery:
+    """Sends the outbox to Slack, one pass per `deliver_pending()` call."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        rule_set: RuleSet,
+        notifier: Notifier | None,
+        *,
+        clock: Clock = now_utc,
+        sleep: Sleep | None = None,
+        stop: threading.Event | None = None,
+        metrics: Metrics = METRICS,
+        backoff_s: float = DEFAULT_BACKOFF_S,
+        max_backoff_s: float = DEFAULT_MAX_BACKOFF_S,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        # Public so the daemon can swap in reloaded rules (titles, channels).
+        self.rule_set = rule_set
+        self.notifier = notifier
+        self.clock = clock
+        # Set on SIGTERM: the alert in hand finishes, no retry wait starts.
+        self.stop = stop or threading.Event()
+        self.sleep: Sleep = sleep or self.stop.wait
+        self.metrics = metrics
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self._has_logged_off = False
+        self._waited_s = 0.0
+
+    def deliver_pending(self) -> DeliveryReport:
+        """One pass over the outbox in id order; ends early when Slack needs longer to recover."""
+        if self.notifier is None:
+            self._log_delivery_off()
+            return DeliveryReport()
+        tally = _Tally()
+        self._waited_s = 0.0
+        while not self.stop.is_set():
+            batch = self.database.pending_alerts(limit=BATCH_SIZE)
+            if not self._deliver_batch(batch, tally) or len(batch) < BATCH_SIZE:
+                break
+        report = DeliveryReport(tally.delivered, tally.failed, tally.retried)
+        if report != DeliveryReport():
+            log.info(
+                "delivery pass finished",
+                extra={
+                    "delivered": report.delivered,
+                    "failed": report.failed,
+                    "retried": report.retried,
+                    "waited_s": round(self._waited_s, 3),
+                },
+            )
+        return report
+
+    def _deliver_batch(self, batch: list[AlertRecord], tally: _Tally) -> bool:
+        """Deliver a batch in order; False when the pass must end here."""
+        for alert in batch:
+            if self.stop.is_set():
+                return False
+            if alert.next_attempt_at is not None and alert.next_attempt_at > self.clock():
+                return False  # waiting for its retry: no later alert may overtake it
+            outcome, failures = self._deliver_one(alert)
+            tally.retried += failures
+            if outcome is _Outcome.DEFERRED:
+                return False
+            if outcome is _Outcome.DELIVERED:
+                tally.delivered += 1
+            else:
+                tally.failed += 1
+        return True
+
+    # -- one alert -------------------------------------------------------------
+
+    def _deliver_one(self, alert: AlertRecord) -> tuple[_Outcome, int]:
+        """Post one alert, retrying in place while the pass's wait budget allows."""
+        assert self.notifier is not None
+        channel = self.channel_for(alert)
+        incident = self._incident(alert.incident_id)
+        text, blocks = build_message(alert_message(alert, incident))
+        failures = 0
+        while True:
+            thread_ts = self._thread_ts(alert, channel)
+            try:
+                ts = self.notifier.post(channel, text, blocks, thread_ts=thread_ts)
+            except RetryableDeliveryError as exc:
+                failures += 1
+                if not self._wait_to_retry(alert, exc, alert.attempts + failures):
+                    return _Outcome.DEFERRED, failures
+                continue
+            except PermanentDeliveryError as exc:
+                self._fail(alert, exc, channel)
+                return _Outcome.FAILED, failures
+            self._delivered(alert, channel, ts, thread_ts)
+            return _Outcome.DELIVERED, failures
+
+    def channel_for(self, alert: AlertRecord) -> str:
+        """The incident's own slack_channel, else MONITOR_SLACK_CHANNEL; new incidents: main."""
+        incident = self._incident(alert.incident_id)
+        if alert.kind != AlertKind.NEW_INCIDENT and incident and incident.slack_channel:
+            return incident.slack_channel
+        return self.settings.slack_channel
+
+    def _incident(self, incident_id: str | None) -> IncidentRule | None:
+        if incident_id is None:
+            return None
+        for incident in self.rule_set.rules.incidents:
+            if incident.incident_id == incident_id:
+                return incident
+        return None
+
+    def _thread_ts(self, alert: AlertRecord, channel: str) -> str | None:
+        if alert.kind == AlertKind.NEW_INCIDENT or not alert.incident_id:
+            return None
+        return self.database.thread_parent(alert.incident_id, channel)
+
+    def _delivered(self, alert: AlertRecord, channel: str, ts: str, thread_ts: str | None) -> None:
+        now = self.clock()
+        # The first alert of an incident becomes its thread (webhooks give no ts: no thread).
+        if thread_ts is None and ts and alert.incident_id and alert.kind != AlertKind.NEW_INCIDENT:
+            self.database.set_thread_parent(alert.incident_id, channel, ts, now)
+        self.database.mark_delivered(alert.alert_id, channel=channel, ts=ts, at=now)
+        self.metrics.record_alert_delivery(delivered=True)
+        log.info(
+            "alert delivered",
+            extra={
+                **_alert_fields(alert),
+                "channel": channel,
+                "slack_ts": ts or None,
+                "thread_ts": thread_ts,
+            },
+        )
+
+    def _fail(self, alert: AlertRecord, exc: PermanentDeliveryError, channel: str) -> None:
+        self.database.mark_failed(alert.alert_id, error=str(exc))
+        self.metrics.record_alert_delivery(delivered=False)
+        log.error(
+            "alert failed",
+            extra={
+                **_alert_fields(alert),
+                "channel": channel,
+                "error": str(exc),
+                "slack_error": exc.slack_error,
+                "is_message_rejected": isinstance(exc, MessageRejectedError),
+            },
+        )
+
+    def _wait_to_retry(self, alert: AlertRecord, exc: RetryableDeliveryError, attempt: int) -> bool:
+        """Record the failure; wait and return True if the pass may retry now, else False."""
+        wait_s = self._retry_wait_s(exc, attempt)
+        self.database.mark_retry(
+            alert.alert_id, error=str(exc), next_attempt_at=self.clock() + timedelta(seconds=wait_s)
+        )
+        may_wait = (
+            not self.stop.is_set() and self._waited_s + wait_s <= self.settings.delivery_max_wait_s
+        )
+        log.warning(
+            "alert delivery will be retried",
+            extra={
+                **_alert_fields(alert),
+                "error": str(exc),
+                "slack_error": exc.slack_error,
+                "attempt": attempt,
+                "retry_in_s": wait_s,
+                "retry_in_this_pass": may_wait,
+            },
+        )
+        if not may_wait:
+            return False
+        self.sleep(wait_s)
+        self._waited_s += wait_s
+        return not self.stop.is_set()
+
+    def _retry_wait_s(self, exc: RetryableDeliveryError, attempt: int) -> float:
+        """Slack's Retry-After when given, else backoff doubling per attempt, capped."""
+        if exc.retry_after_s is not None:
+            return exc.retry_after_s
+        return min(self.backoff_s * 2.0 ** min(attempt - 1, 30), self.max_backoff_s)
+
+    def _log_delivery_off(self) -> None:
+        if self._has_logged_off:
+            return
+        self._has_logged_off = True
+        log.warning(DELIVERY_OFF_HINT, extra={"delivery": "off"})
+
+
+def _alert_fields(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "incident_id": alert.incident_id,
+        "kind": alert.kind,
+        "slot": alert.slot,
+        "source": alert.current.get("source"),
+    }
