@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
+from monitor.revisions import DEFAULT_RECHECK_SCHEDULE, parse_recheck_schedule
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -55,6 +57,8 @@ class Settings(BaseSettings):
     health_port: int = Field(default=8080, ge=0, le=65535)
     stale_after_s: float = Field(default=900.0, gt=0)
     shutdown_grace_s: float = Field(default=8.0, gt=0)
+    lease_ttl_s: float = Field(default=30.0, ge=3)
+    recheck_schedule: str = DEFAULT_RECHECK_SCHEDULE
 
     @field_validator("log_level")
     @classmethod
@@ -63,6 +67,17 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("use one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @field_validator("recheck_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        parse_recheck_schedule(value)  # its ValueError names the bad item and an example
+        return value
+
+    @property
+    def recheck_delays(self) -> tuple[timedelta, ...]:
+        """When matched articles are re-fetched, counted from publication."""
+        return parse_recheck_schedule(self.recheck_schedule)
 
     @property
     def resolved_database_url(self) -> str:

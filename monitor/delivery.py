@@ -19,8 +19,11 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,6 +57,7 @@ Sleep = Callable[[float], object]
 DEFAULT_BACKOFF_S: Final = 0.5
 DEFAULT_MAX_BACKOFF_S: Final = 300.0
 BATCH_SIZE: Final = 100
+DELIVERY_LEASE: Final = "delivery"
 
 DELIVERY_OFF_HINT: Final = (
     "Slack delivery is off: alerts stay pending in the database; set SLACK_BOT_TOKEN and "
@@ -226,8 +230,11 @@ class Delivery:
         metrics: Metrics = METRICS,
         backoff_s: float = DEFAULT_BACKOFF_S,
         max_backoff_s: float = DEFAULT_MAX_BACKOFF_S,
+        owner: str | None = None,
     ) -> None:
         self.settings = settings
+        # The delivery lease's holder: one replica delivers at a time, keeping the order.
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.database = database
         # Public so the daemon can swap in reloaded rules (titles, channels).
         self.rule_set = rule_set
@@ -247,12 +254,20 @@ class Delivery:
         if self.notifier is None:
             self._log_delivery_off()
             return DeliveryReport()
+        if not self._hold_lease():
+            log.debug("another replica is delivering", extra={"owner": self.owner})
+            return DeliveryReport()
         tally = _Tally()
         self._waited_s = 0.0
-        while not self.stop.is_set():
-            batch = self.database.pending_alerts(limit=BATCH_SIZE)
-            if not self._deliver_batch(batch, tally) or len(batch) < BATCH_SIZE:
-                break
+        try:
+            while not self.stop.is_set():
+                batch = self.database.pending_alerts(limit=BATCH_SIZE)
+                if not self._deliver_batch(batch, tally) or len(batch) < BATCH_SIZE:
+                    break
+        finally:
+            # Free for the next pass, in this replica or another; a replica that dies
+            # mid-pass leaves the lease to lapse after MONITOR_LEASE_TTL_S.
+            self.database.release_job_lease(DELIVERY_LEASE, self.owner)
         report = DeliveryReport(tally.delivered, tally.failed, tally.retried)
         if report != DeliveryReport():
             log.info(
@@ -266,10 +281,16 @@ class Delivery:
             )
         return report
 
+    def _hold_lease(self) -> bool:
+        """Take or renew the delivery lease; False when a live replica holds it."""
+        return self.database.acquire_job_lease(
+            DELIVERY_LEASE, self.owner, self.clock(), lease_s=self.settings.lease_ttl_s
+        )
+
     def _deliver_batch(self, batch: list[AlertRecord], tally: _Tally) -> bool:
         """Deliver a batch in order; False when the pass must end here."""
         for alert in batch:
-            if self.stop.is_set():
+            if self.stop.is_set() or not self._hold_lease():
                 return False
             if alert.next_attempt_at is not None and alert.next_attempt_at > self.clock():
                 return False  # waiting for its retry: no later alert may overtake it

@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,8 +24,16 @@ from monitor.model import ExtractedPage
 log = logging.getLogger(__name__)
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    # A parent killed with SIGKILL cannot stop its workers; they notice here.
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _warm_up() -> None:
-    """Runs in each new worker: pay trafilatura's import and first-call costs up front."""
+    """Runs in each new worker: tie it to its parent, pay trafilatura's start-up costs."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     logging.disable(logging.WARNING)  # trafilatura's complaints about odd pages are not ours
     with contextlib.suppress(ExtractionError):
         extract_html(b"<html><body><p>" + b"warm up " * 20 + b"</p></body></html>", url="x:")

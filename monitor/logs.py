@@ -61,5 +61,8 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     # Third-party chatter (trafilatura warns on every odd page) stays out of INFO.
-    for noisy in ("trafilatura", "htmldate", "courlan", "httpx", "httpcore", "apscheduler"):
+    for noisy in ("trafilatura", "htmldate", "courlan", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # APScheduler warns at every tick that finds the previous cycle still running,
+    # which is normal for a long cycle; job failures are logged by our own jobs.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +41,7 @@ from monitor.fetch import Fetcher
 from monitor.match import MatchResult
 from monitor.metrics import METRICS, Metrics
 from monitor.model import Document, ExtractedPage, FeedItem, FeedSpec, FetchResult, ParsedFeed
+from monitor.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from monitor.seeds import SeedArticle, load_seeds
 from monitor.storage import (
     ArticleStatus,
@@ -45,13 +49,20 @@ from monitor.storage import (
     FeedState,
     IncidentLink,
     PendingArticle,
+    RecheckDue,
     StoredDocument,
+    content_hash,
 )
 from monitor.views import incident_match_json
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+
+# Articles leased per claim, per fetch thread: enough to keep fetching ahead of
+# extraction, few enough that a claim finishes well within one lease.
+ARTICLE_BATCH_PER_FETCHER = 4
 
 
 def utc_now() -> datetime:
@@ -64,6 +75,32 @@ class Progress(Protocol):
     def start(self, label: str, total: int) -> None: ...
 
     def advance(self) -> None: ...
+
+
+class LeaseKeeper:
+    """A heartbeat thread renewing this process's leases every third of their lifetime.
+
+    While the process lives, its feeds, articles and jobs stay its own however
+    slow a fetch is; once it dies, its leases expire within MONITOR_LEASE_TTL_S
+    and another replica takes the work over.
+    """
+
+    def __init__(self, database: Database, owner: str, lease_s: float, clock: Clock) -> None:
+        self.database, self.owner, self.lease_s, self.clock = database, owner, lease_s, clock
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.lease_s / 3):
+            try:
+                self.database.renew_leases(self.owner, self.clock(), lease_s=self.lease_s)
+            except Exception:  # database down: leases may lapse; work is re-leased later
+                log.warning("lease renewal failed", exc_info=True)
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
 
 
 class NoProgress:
@@ -83,6 +120,7 @@ class CycleReport:
     feed_errors: list[tuple[str, str]] = field(default_factory=list)
     articles_queued: int = 0
     articles_extracted: int = 0
+    articles_revised: int = 0
     duplicates: int = 0
     article_errors: list[tuple[str, str]] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -139,8 +177,11 @@ class Pipeline:
     ) -> None:
         self.settings = settings
         self.metrics = metrics
+        # Who holds this process's leases; unique even across restarts of one pid.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.rule_set = rule_set
         self.extractors = ExtractorPool(settings.extract_workers)
+        self.lease_keeper = LeaseKeeper(database, self.owner, settings.lease_ttl_s, clock)
         # Set by the daemon on SIGTERM: finish the feed or page in hand, start no new one.
         self.stop = stop or threading.Event()
         self.database = database
@@ -153,9 +194,11 @@ class Pipeline:
         started = time.monotonic()
         report = CycleReport()
         self.database.sync_feeds(specs, default_interval_min=self.settings.default_interval_min)
-        self.poll_feeds(self.database.due_feeds(self.clock(), ignore_due=ignore_due), report)
+        self.poll_due_feeds(report, ignore_due=ignore_due)
         if not self.stop.is_set():
             self.process_pending(report)
+        if not self.stop.is_set():
+            self.recheck_published(report)
         report.elapsed_s = time.monotonic() - started
         log.info(
             "cycle finished",
@@ -170,7 +213,8 @@ class Pipeline:
         return report
 
     def close(self) -> None:
-        """Stop the extraction workers."""
+        """Stop the lease heartbeat and the extraction workers."""
+        self.lease_keeper.close()
         self.extractors.close()
 
     def __enter__(self) -> Pipeline:
@@ -181,8 +225,31 @@ class Pipeline:
 
     # -- feeds ---------------------------------------------------------------
 
+    def poll_due_feeds(self, report: CycleReport, *, ignore_due: bool = False) -> None:
+        """Lease due feeds a batch at a time and poll them, until none is left for us.
+
+        Other replicas lease other batches; a feed leased by a replica that died
+        is free again once its lease expires.
+        """
+        self.progress.start(
+            "feeds", len(self.database.due_feeds(self.clock(), ignore_due=ignore_due))
+        )
+        polled: set[int] = set()
+        while not self.stop.is_set():
+            batch = self.database.claim_due_feeds(
+                self.owner,
+                self.clock(),
+                lease_s=self.settings.lease_ttl_s,
+                limit=self.settings.fetch_concurrency,
+                ignore_due=ignore_due,
+                exclude=polled,
+            )
+            if not batch:
+                return
+            polled.update(feed.feed_id for feed in batch)
+            self.poll_feeds(batch, report)
+
     def poll_feeds(self, feeds: Sequence[FeedState], report: CycleReport) -> None:
-        self.progress.start("feeds", len(feeds))
         with ThreadPoolExecutor(self.settings.fetch_concurrency, "feed") as pool:
             futures = [pool.submit(self._fetch_feed, feed) for feed in feeds]
             for future in as_completed(futures):
@@ -269,10 +336,20 @@ class Pipeline:
         Pages are fetched by a thread pool and extracted by worker processes;
         this thread stores and analyses each page as its extraction finishes.
         """
-        pending = self.database.pending_articles()
-        if not pending:
-            return
-        self.progress.start("articles", len(pending))
+        self.analyse_leftovers()
+        self.progress.start("articles", self.database.pending_count())
+        while not self.stop.is_set():
+            batch = self.database.claim_pending_articles(
+                self.owner,
+                self.clock(),
+                lease_s=self.settings.lease_ttl_s,
+                limit=ARTICLE_BATCH_PER_FETCHER * self.settings.fetch_concurrency,
+            )
+            if not batch:
+                return
+            self._process_batch(batch, report)
+
+    def _process_batch(self, pending: Sequence[PendingArticle], report: CycleReport) -> None:
         extracting: dict[Future[ExtractedPage], PendingArticle] = {}
         # Enough queued work to keep every worker busy, no more pages in memory than that.
         limit = 2 * self.extractors.workers
@@ -355,7 +432,8 @@ class Pipeline:
         if self.database.store_extraction(article.article_id, page, fetched_at=self.clock()):
             report.articles_extracted += 1
             self.metrics.record_article(ArticleStatus.EXTRACTED)
-            self.analyse(article.article_id)
+            analysis = self.analyse(article.article_id)
+            self._schedule_first_recheck(article.article_id, analysis, page)
         else:
             report.duplicates += 1
             self.metrics.record_article(ArticleStatus.DUPLICATE)
@@ -375,27 +453,133 @@ class Pipeline:
 
     # -- analysis --------------------------------------------------------------
 
-    def analyse(self, article_id: int) -> Analysis:
+    def analyse_leftovers(self) -> None:
+        """Analyse extracted articles whose analysis was lost (the process or database died
+        between the extraction's commit and the analysis's)."""
+        while not self.stop.is_set():
+            leftovers = self.database.claim_unanalysed_articles(
+                self.owner, self.clock(), lease_s=self.settings.lease_ttl_s, limit=50
+            )
+            if not leftovers:
+                return
+            for article_id in leftovers:
+                self.analyse(article_id)
+
+    def analyse(self, article_id: int, *, is_edit: bool = False) -> Analysis:
         """Match a stored article, extract its claims, compare them with the ledger, and
-        store matches, claims and alerts in one transaction."""
+        store matches, claims and alerts in one transaction.
+
+        For an edited article (is_edit), its previous revision's claims are compared
+        with the new ones for edit alerts, and left out of the ledger it is compared with.
+        """
         stored = self.database.document(article_id)
         document = as_document(stored)
         result = match(document, self.rule_set)
-        ledger = self.database.ledger(ledger_subjects(result, self.rule_set.rules))
-        analysis = analyse_claims(document, result, self.rule_set, ledger)
-        added = self.database.record_analysis(
-            article_id,
-            links=incident_links(result),
-            is_new_incident=result.new_incident,
-            matched_at=self.clock(),
-            claims=list(zip(analysis.claims, analysis.corroborates, strict=True)),
-            alerts=analysis.alerts,
-            seeded=stored.origin == "seed",
-        )
+        subjects = ledger_subjects(result, self.rule_set.rules)
+        old_claims = [e.claim for e in self.database.article_claims(article_id)] if is_edit else []
+        # Most articles match no incident: nothing to compare, so no need to wait
+        # for other replicas' analyses (the lock only orders ledger updates).
+        needs_lock = bool(subjects) or result.new_incident
+        with self.database.analysis_lock() if needs_lock else nullcontext():
+            ledger = self.database.ledger(subjects, exclude_article=article_id)
+            analysis = analyse_claims(document, result, self.rule_set, ledger)
+            edits = (
+                edit_alerts(
+                    old_claims, analysis.claims, outlet=stored.source, article_url=stored.url
+                )
+                if is_edit
+                else []
+            )
+            added = self.database.record_analysis(
+                article_id,
+                links=incident_links(result),
+                is_new_incident=result.new_incident,
+                matched_at=self.clock(),
+                claims=list(zip(analysis.claims, analysis.corroborates, strict=True)),
+                alerts=[*analysis.alerts, *edits],
+                seeded=stored.origin == "seed",
+            )
         self.metrics.record_claims(len(analysis.claims))
         for draft in added:
             self.metrics.record_alert_raised(draft.kind)
         return analysis
+
+    # -- re-checks: outlets editing their own stories ----------------------------
+
+    def _schedule_first_recheck(
+        self, article_id: int, analysis: Analysis, page: ExtractedPage
+    ) -> None:
+        """Articles about an incident are re-fetched on MONITOR_RECHECK_SCHEDULE."""
+        stored = self.database.document(article_id)
+        is_web_page = stored.url.startswith(("http://", "https://"))
+        if not analysis.match.incident_ids or not is_web_page:
+            return
+        now = self.clock()
+        published = stored.published_at or page.published_at
+        self._schedule_recheck(article_id, published, now, checks_done=0, fetched_at=now)
+
+    def _schedule_recheck(
+        self,
+        article_id: int,
+        published_at: datetime | None,
+        first_seen_at: datetime,
+        *,
+        checks_done: int,
+        fetched_at: datetime,
+    ) -> None:
+        delays = self.settings.recheck_delays
+        done = skip_overdue_checks(published_at, first_seen_at, checks_done, delays, fetched_at)
+        at = next_recheck_at(published_at, first_seen_at, done, delays)
+        self.database.schedule_recheck(article_id, checks_done=done, at=at)
+
+    def recheck_published(self, report: CycleReport) -> None:
+        """Re-fetch articles due for a re-check; a changed text becomes a new revision.
+
+        An unchanged text (same hash) costs no claim extraction. A changed one is
+        stored as a revision and analysed again: claims the outlet changed raise
+        `edit` alerts with the sentence before and after.
+        """
+        while not self.stop.is_set():
+            due = self.database.claim_due_rechecks(
+                self.owner,
+                self.clock(),
+                lease_s=self.settings.lease_ttl_s,
+                limit=ARTICLE_BATCH_PER_FETCHER * self.settings.fetch_concurrency,
+            )
+            if not due:
+                return
+            by_id = {item.article_id: item for item in due}
+            pending = [PendingArticle(item.article_id, item.url) for item in due]
+            for article, fetched in self._fetch_pages(pending):
+                self._recheck(by_id[article.article_id], fetched, report)
+
+    def _recheck(self, item: RecheckDue, fetched: Future[FetchResult], report: CycleReport) -> None:
+        now = self.clock()
+        first_seen = item.first_seen_at or now
+        try:
+            result = fetched.result()
+            page = self.extractors.result(
+                self.extractors.submit(result.body, result.final_url), item.url
+            )
+        except (FetchError, ExtractionError) as exc:
+            # The stored revision stands; the next scheduled check tries again.
+            log.info("re-check failed", extra={"article_id": item.article_id, "error": str(exc)})
+        else:
+            if content_hash(page.text) != item.content_hash:
+                revision = self.database.store_revision(item.article_id, page, fetched_at=now)
+                self.analyse(item.article_id, is_edit=True)
+                report.articles_revised += 1
+                log.info(
+                    "article edited",
+                    extra={"article_id": item.article_id, "url": item.url, "revision": revision},
+                )
+        self._schedule_recheck(
+            item.article_id,
+            item.published_at,
+            first_seen,
+            checks_done=item.recheck_count + 1,
+            fetched_at=now,
+        )
 
     # -- single articles -----------------------------------------------------
 
@@ -479,7 +663,9 @@ def run_once(
     with open_pipeline(settings, progress=progress) as pipeline:
         report = pipeline.run_cycle(pipeline.rule_set.rules.feeds, ignore_due=ignore_due)
         # monitor once ends its cycle with one delivery pass, so a cron-style run delivers too.
-        Delivery(settings, pipeline.database, pipeline.rule_set, notifier).deliver_pending()
+        Delivery(
+            settings, pipeline.database, pipeline.rule_set, notifier, owner=pipeline.owner
+        ).deliver_pending()
         return report
 
 

@@ -158,6 +158,7 @@ def run_daemon(
             notifier_from_settings(settings),
             stop=stop,
             metrics=metrics,
+            owner=pipeline.owner,
         )
         scheduler = BackgroundScheduler(
             timezone=UTC,

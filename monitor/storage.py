@@ -11,10 +11,11 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from monitor.alerts import AlertDraft
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same for every replica.
 _MIGRATION_LOCK_KEY = 0x6D6F6E69
+_ANALYSIS_LOCK_KEY = 0x6D6F6E6A
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -82,6 +84,8 @@ class FeedRow(SQLModel, table=True):
     consecutive_errors: int = 0
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     next_due_at: datetime | None = _utc_column(index=True)
+    lease_owner: str | None = Field(default=None, sa_type=sa.Text)
+    lease_expires_at: datetime | None = _utc_column()
 
 
 class FeedEntryRow(SQLModel, table=True):
@@ -121,6 +125,24 @@ class ArticleRow(SQLModel, table=True):
     duplicate_of: int | None = Field(default=None, foreign_key="article.id")
     matched_at: datetime | None = _utc_column()
     is_new_incident: bool = False
+    lease_owner: str | None = Field(default=None, sa_type=sa.Text)
+    lease_expires_at: datetime | None = _utc_column()
+    recheck_count: int = 0
+    next_recheck_at: datetime | None = _utc_column(index=True)
+
+
+class ArticleRevisionRow(SQLModel, table=True):
+    """An earlier text of an article that its outlet later changed."""
+
+    __tablename__ = "article_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    revision: int
+    title: str = Field(sa_type=sa.Text)
+    text: str = Field(sa_type=sa.Text)
+    content_hash: str = Field(sa_type=sa.Text)
+    fetched_at: datetime | None = _utc_column()
 
 
 class ArticleIncidentRow(SQLModel, table=True):
@@ -182,6 +204,16 @@ class AlertRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc_column()
     slack_channel: str | None = Field(default=None, sa_type=sa.Text)
     slack_ts: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class JobLeaseRow(SQLModel, table=True):
+    """A job only one replica may run at a time (alert delivery), and who runs it."""
+
+    __tablename__ = "job_lease"
+
+    name: str = Field(sa_type=sa.Text, primary_key=True)
+    owner: str = Field(sa_type=sa.Text)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SlackThreadRow(SQLModel, table=True):
@@ -304,6 +336,18 @@ class AlertRecord:
     next_attempt_at: datetime | None
     slack_channel: str | None
     slack_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckDue:
+    """A published article due for a re-fetch, to catch quiet edits."""
+
+    article_id: int
+    url: str
+    content_hash: str | None
+    recheck_count: int
+    published_at: datetime | None
+    first_seen_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +564,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._local_analysis_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str) -> Database:
@@ -591,6 +636,139 @@ class Database:
             if ignore_due or feed.next_due_at is None or feed.next_due_at <= now
         ]
 
+    def claim_due_feeds(
+        self,
+        owner: str,
+        now: datetime,
+        *,
+        lease_s: float,
+        limit: int,
+        ignore_due: bool = False,
+        exclude: Collection[int] = (),
+    ) -> list[FeedState]:
+        """Lease up to `limit` due feeds (any active feed with ignore_due) to `owner`.
+
+        On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so
+        replicas claiming at once get disjoint feeds; a lease held by a dead
+        replica expires and the feed is claimed again.
+        """
+        due = (
+            sa.true()
+            if ignore_due
+            else sa.or_(col(FeedRow.next_due_at).is_(None), col(FeedRow.next_due_at) <= now)
+        )
+        ids = self._claim(
+            FeedRow,
+            sa.and_(col(FeedRow.is_active), due, col(FeedRow.id).not_in(list(exclude))),
+            col(FeedRow.next_due_at),
+            owner=owner,
+            now=now,
+            lease_s=lease_s,
+            limit=limit,
+        )
+        with self.session() as session:
+            rows = session.exec(select(FeedRow).where(col(FeedRow.id).in_(ids)))
+            return sorted((_as_feed_state(row) for row in rows), key=lambda f: f.name)
+
+    def _claim(
+        self,
+        table: type[FeedRow] | type[ArticleRow],
+        condition: sa.ColumnElement[bool],
+        order: Any,
+        *,
+        owner: str,
+        now: datetime,
+        lease_s: float,
+        limit: int,
+    ) -> list[int]:
+        """Lease the first `limit` rows meeting `condition` whose lease is free (or ours)."""
+        free = sa.or_(
+            col(table.lease_expires_at).is_(None),
+            col(table.lease_expires_at) < now,
+            col(table.lease_owner) == owner,
+        )
+        pick = (
+            sa.select(table.id)  # type: ignore[call-overload]  # SQLModel id column
+            .where(condition, free)
+            .order_by(order, table.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.engine.begin() as connection:
+            ids = [row[0] for row in connection.execute(pick)]
+            if ids:
+                connection.execute(
+                    sa.update(table)
+                    .where(col(table.id).in_(ids))
+                    .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s))
+                )
+        return ids
+
+    def renew_leases(self, owner: str, now: datetime, *, lease_s: float) -> None:
+        """Extend every lease `owner` holds: the heartbeat of a live replica."""
+        until = now + timedelta(seconds=lease_s)
+        with self.engine.begin() as connection:
+            for table in (FeedRow, ArticleRow):
+                connection.execute(
+                    sa.update(table)
+                    .where(col(table.lease_owner) == owner)
+                    .values(lease_expires_at=until)
+                )
+            connection.execute(
+                sa.update(JobLeaseRow)
+                .where(col(JobLeaseRow.owner) == owner)
+                .values(expires_at=until)
+            )
+
+    def acquire_job_lease(self, name: str, owner: str, now: datetime, *, lease_s: float) -> bool:
+        """Take (or keep) the lease on a singleton job; False when a live replica holds it."""
+        until = now + timedelta(seconds=lease_s)
+        insert = (postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert)(
+            JobLeaseRow
+        )
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert.values(name=name, owner=owner, expires_at=until).on_conflict_do_nothing()
+            )
+            taken = connection.execute(
+                sa.update(JobLeaseRow)
+                .where(
+                    col(JobLeaseRow.name) == name,
+                    sa.or_(col(JobLeaseRow.owner) == owner, col(JobLeaseRow.expires_at) < now),
+                )
+                .values(owner=owner, expires_at=until)
+            )
+            return bool(taken.rowcount)
+
+    def release_job_lease(self, name: str, owner: str) -> None:
+        """Give up a singleton job's lease if `owner` holds it."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.delete(JobLeaseRow).where(
+                    col(JobLeaseRow.name) == name, col(JobLeaseRow.owner) == owner
+                )
+            )
+
+    @contextmanager
+    def analysis_lock(self) -> Iterator[None]:
+        """Serialise ledger read-compare-write across replicas (a PostgreSQL advisory lock).
+
+        Two replicas analysing articles about one incident at once would each
+        miss the other's claims; analysis takes milliseconds, so one at a time
+        costs little. In one process (SQLite), a thread lock does the same.
+        """
+        if self.engine.dialect.name != "postgresql":
+            with self._local_analysis_lock:
+                yield
+            return
+        with self.engine.connect() as connection:
+            connection.execute(sa.select(sa.func.pg_advisory_lock(_ANALYSIS_LOCK_KEY)))
+            try:
+                yield
+            finally:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(_ANALYSIS_LOCK_KEY)))
+                connection.commit()
+
     def record_feed_poll(
         self,
         feed_id: int,
@@ -607,6 +785,7 @@ class Database:
         with self.session() as session:
             row = session.get_one(FeedRow, feed_id)
             row.last_fetched_at, row.next_due_at, row.last_status = fetched_at, next_due_at, status
+            row.lease_owner = row.lease_expires_at = None
             if error is None:
                 row.consecutive_errors, row.last_error = 0, None
                 if status != 304:
@@ -637,43 +816,161 @@ class Database:
                 if item.guid in known_guids:
                     continue
                 known_guids.add(item.guid)
-                article = session.exec(select(ArticleRow).where(ArticleRow.url == item.url)).first()
-                if article is None:
-                    article = ArticleRow(
-                        url=item.url,
-                        title=item.title,
-                        feed_id=feed_id,
-                        published_at=item.published_at,
-                        created_at=now,
-                    )
-                    session.add(article)
-                    session.flush()
-                    queued += 1
-                session.add(
-                    FeedEntryRow(
-                        feed_id=feed_id,
-                        guid=item.guid,
-                        url=item.url,
-                        title=item.title,
-                        published_at=item.published_at,
-                        first_seen_at=now,
-                        article_id=article.id,
-                    )
-                )
+                try:
+                    # A savepoint per entry: another process (a cron `monitor once`
+                    # beside the daemon) may store the same URL or GUID at the same time.
+                    with session.begin_nested():
+                        queued += self._add_entry(session, feed_id, item, now)
+                except IntegrityError:
+                    log.debug("entry stored concurrently", extra={"guid": item.guid})
             session.commit()
         return queued
 
-    def pending_articles(self, limit: int | None = None) -> list[PendingArticle]:
-        """Articles still waiting for their page, oldest first."""
-        with self.session() as session:
-            query = (
-                select(ArticleRow.id, ArticleRow.url)
-                .where(ArticleRow.status == ArticleStatus.PENDING)
-                .order_by(col(ArticleRow.id))
+    @staticmethod
+    def _add_entry(session: Session, feed_id: int, item: FeedItem, now: datetime) -> int:
+        """Store one new entry, and its article unless the URL is known; 1 if queued."""
+        article = session.exec(select(ArticleRow).where(ArticleRow.url == item.url)).first()
+        queued = 0
+        if article is None:
+            article = ArticleRow(
+                url=item.url,
+                title=item.title,
+                feed_id=feed_id,
+                published_at=item.published_at,
+                created_at=now,
             )
-            if limit is not None:
-                query = query.limit(limit)
-            return [PendingArticle(article_id=i, url=u) for i, u in session.exec(query) if i]
+            session.add(article)
+            session.flush()
+            queued = 1
+        session.add(
+            FeedEntryRow(
+                feed_id=feed_id,
+                guid=item.guid,
+                url=item.url,
+                title=item.title,
+                published_at=item.published_at,
+                first_seen_at=now,
+                article_id=article.id,
+            )
+        )
+        session.flush()
+        return queued
+
+    def claim_unanalysed_articles(
+        self, owner: str, now: datetime, *, lease_s: float, limit: int
+    ) -> list[int]:
+        """Lease extracted articles whose analysis never got stored (a crash between commits)."""
+        unanalysed = sa.and_(
+            col(ArticleRow.status) == ArticleStatus.EXTRACTED, col(ArticleRow.matched_at).is_(None)
+        )
+        return self._claim(
+            ArticleRow,
+            unanalysed,
+            col(ArticleRow.id),
+            owner=owner,
+            now=now,
+            lease_s=lease_s,
+            limit=limit,
+        )
+
+    # -- re-checks and revisions ----------------------------------------------
+
+    def schedule_recheck(self, article_id: int, *, checks_done: int, at: datetime | None) -> None:
+        """When to re-fetch the article next (None: never again)."""
+        with self.session() as session:
+            row = session.get_one(ArticleRow, article_id)
+            row.recheck_count, row.next_recheck_at = checks_done, at
+            row.lease_owner = row.lease_expires_at = None
+            session.commit()
+
+    def claim_due_rechecks(
+        self, owner: str, now: datetime, *, lease_s: float, limit: int
+    ) -> list[RecheckDue]:
+        """Lease extracted articles whose next re-check time has come."""
+        due = sa.and_(
+            col(ArticleRow.status) == ArticleStatus.EXTRACTED,
+            col(ArticleRow.next_recheck_at) <= now,
+        )
+        ids = self._claim(
+            ArticleRow,
+            due,
+            col(ArticleRow.next_recheck_at),
+            owner=owner,
+            now=now,
+            lease_s=lease_s,
+            limit=limit,
+        )
+        with self.session() as session:
+            rows = session.exec(select(ArticleRow).where(col(ArticleRow.id).in_(ids)))
+            return [
+                RecheckDue(
+                    r.id,
+                    r.url,
+                    r.content_hash,
+                    r.recheck_count,
+                    r.published_at,
+                    r.created_at or r.fetched_at,
+                )
+                for r in rows
+                if r.id is not None
+            ]
+
+    def store_revision(self, article_id: int, page: ExtractedPage, *, fetched_at: datetime) -> int:
+        """Keep the current text as a past revision and store the new one; returns the revision."""
+        with self.session() as session:
+            row = session.get_one(ArticleRow, article_id)
+            session.add(
+                ArticleRevisionRow(
+                    article_id=article_id,
+                    revision=row.revision,
+                    title=row.title,
+                    text=row.text or "",
+                    content_hash=row.content_hash or "",
+                    fetched_at=row.fetched_at,
+                )
+            )
+            row.text, row.content_hash = page.text, content_hash(page.text)
+            row.title = page.title or row.title
+            row.revision += 1
+            row.fetched_at = fetched_at
+            session.commit()
+            return row.revision
+
+    def article_claims(self, article_id: int) -> list[LedgerEntry]:
+        """The claims one article made, in its sentence order."""
+        query = (
+            select(ClaimRow)
+            .where(ClaimRow.article_id == article_id)
+            .order_by(col(ClaimRow.sentence_index), col(ClaimRow.id))
+        )
+        with self.session() as session:
+            return [_as_ledger_entry(row) for row in session.exec(query)]
+
+    def pending_count(self) -> int:
+        """How many articles still wait for their page (for progress bars)."""
+        query = select(sa.func.count()).where(ArticleRow.status == ArticleStatus.PENDING)
+        with self.session() as session:
+            return int(session.exec(query).one())
+
+    def claim_pending_articles(
+        self, owner: str, now: datetime, *, lease_s: float, limit: int
+    ) -> list[PendingArticle]:
+        """Lease up to `limit` articles still waiting for their page, oldest first."""
+        ids = self._claim(
+            ArticleRow,
+            col(ArticleRow.status) == ArticleStatus.PENDING,
+            col(ArticleRow.id),
+            owner=owner,
+            now=now,
+            lease_s=lease_s,
+            limit=limit,
+        )
+        with self.session() as session:
+            rows = session.exec(select(ArticleRow).where(col(ArticleRow.id).in_(ids)))
+            return sorted(
+                (PendingArticle(article_id=r.id, url=r.url) for r in rows if r.id is not None),
+                key=lambda a: a.article_id,
+            )
 
     def store_extraction(
         self, article_id: int, page: ExtractedPage, *, fetched_at: datetime
@@ -682,6 +979,7 @@ class Database:
         digest = content_hash(page.text)
         with self.session() as session:
             row = session.get_one(ArticleRow, article_id)
+            row.lease_owner = row.lease_expires_at = None
             twin = session.exec(
                 select(ArticleRow.id).where(
                     ArticleRow.content_hash == digest, ArticleRow.id != article_id
@@ -710,6 +1008,7 @@ class Database:
         with self.session() as session:
             row = session.get_one(ArticleRow, article_id)
             row.status, row.error, row.fetched_at = status, error, fetched_at
+            row.lease_owner = row.lease_expires_at = None
             session.commit()
 
     def add_article(
@@ -790,6 +1089,7 @@ class Database:
     ) -> None:
         row = session.get_one(ArticleRow, article_id)
         row.matched_at, row.is_new_incident = matched_at, is_new_incident
+        row.lease_owner = row.lease_expires_at = None
         session.execute(
             sa.delete(ArticleIncidentRow).where(col(ArticleIncidentRow.article_id) == article_id)
         )
@@ -805,13 +1105,20 @@ class Database:
 
     # -- claims and alerts ---------------------------------------------------
 
-    def ledger(self, subjects: Collection[str]) -> list[LedgerEntry]:
-        """Every stored claim about these subjects, oldest publication first."""
+    def ledger(
+        self, subjects: Collection[str], *, exclude_article: int | None = None
+    ) -> list[LedgerEntry]:
+        """Every stored claim about these subjects, oldest publication first.
+
+        `exclude_article` leaves out one article's own claims: an edited article
+        is compared with its previous revision separately, not with itself.
+        """
         if not subjects:
             return []
         query = (
             select(ClaimRow)
             .where(col(ClaimRow.subject).in_(list(subjects)))
+            .where(col(ClaimRow.article_id) != (exclude_article or -1))
             .order_by(col(ClaimRow.published_at), col(ClaimRow.id))
         )
         with self.session() as session:

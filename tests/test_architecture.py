@@ -18,6 +18,7 @@ PURE_STAGES = [
     "claim_voice",
     "claims",
     "compare",
+    "revisions",
     "views",
 ]
 EDGE_MODULES = {

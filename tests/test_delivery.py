@@ -451,11 +451,13 @@ Delivery(settings, database, rule_set, notifier_from_settings(settings)).deliver
 def test_kill_9_during_delivery_then_a_restart_loses_no_alert(
     news_db: Path, tmp_path: Path
 ) -> None:
-    """SIGKILL mid-pass, then `monitor once`: every alert arrives, at most one twice."""
+    """SIGKILL mid-pass, then `monitor once` after the lease lapses: every alert arrives once
+    (at most one twice)."""
     copy_db(news_db, tmp_path)
     with SlowSlack(expected_token=TOKEN) as fake:
         fake.answer_delay_s = 0.1
-        env = {**os.environ, **_cli_env(tmp_path, fake, TOKEN)}
+        # The killed process's delivery lease must lapse before another may deliver.
+        env = {**os.environ, **_cli_env(tmp_path, fake, TOKEN), "MONITOR_LEASE_TTL_S": "3"}
         process = subprocess.Popen([sys.executable, "-c", _DELIVER_SCRIPT], env=env, cwd=tmp_path)
         try:
             deadline = time.monotonic() + 30
@@ -469,6 +471,7 @@ def test_kill_9_during_delivery_then_a_restart_loses_no_alert(
         assert 5 <= posted_before_restart < 24
 
         fake.answer_delay_s = 0.0
+        time.sleep(3.5)
         restart = subprocess.run(
             [sys.executable, "-m", "monitor", "once"],
             env=env,

@@ -75,7 +75,7 @@ def test_same_text_under_another_url_is_stored_as_a_duplicate(database: Database
     """Content-hash dedup: the second copy is marked duplicate and keeps no text."""
     feed_id = _feed_id(database)
     database.add_feed_items(feed_id, [_item(1), _item(2)], NOW)
-    first, second = database.pending_articles()
+    first, second = database.claim_pending_articles("me", NOW, lease_s=30, limit=10)
     body = "Federal agents shot two people in Portland on Thursday, police said."
     assert database.store_extraction(first.article_id, _page(body), fetched_at=NOW)
     reflowed = body.replace(" ", "  ").upper()
@@ -143,3 +143,60 @@ def test_content_hash_ignores_whitespace_and_case() -> None:
     """Trivial reflows of the same text hash alike; different words do not."""
     assert content_hash("Two  people\nwounded") == content_hash("two people wounded")
     assert content_hash("two people wounded") != content_hash("three people wounded")
+
+
+def test_two_replicas_claim_disjoint_articles(database: Database) -> None:
+    """Articles leased to one replica are not handed to another until the lease expires."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(n) for n in range(6)], NOW)
+    first = database.claim_pending_articles("a", NOW, lease_s=30, limit=4)
+    second = database.claim_pending_articles("b", NOW, lease_s=30, limit=4)
+    assert len(first) == 4 and len(second) == 2
+    assert not {a.article_id for a in first} & {a.article_id for a in second}
+    assert database.claim_pending_articles("b", NOW, lease_s=30, limit=4) == second
+
+
+def test_a_dead_replicas_lease_expires_and_is_taken_over(database: Database) -> None:
+    """After the lease time, another replica claims the work; renewals keep it alive."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(1)], NOW)
+    [article] = database.claim_pending_articles("a", NOW, lease_s=30, limit=1)
+    database.renew_leases("a", NOW + timedelta(seconds=20), lease_s=30)
+    assert (
+        database.claim_pending_articles("b", NOW + timedelta(seconds=40), lease_s=30, limit=1) == []
+    )
+    later = NOW + timedelta(seconds=51)
+    assert database.claim_pending_articles("b", later, lease_s=30, limit=1) == [article]
+
+
+def test_due_feeds_are_leased_once_and_released_by_the_poll(database: Database) -> None:
+    """A leased feed is not claimed again; recording its poll frees it for the next due time."""
+    feed_id = _feed_id(database)
+    [feed] = database.claim_due_feeds("a", NOW, lease_s=30, limit=5)
+    assert database.claim_due_feeds("b", NOW, lease_s=30, limit=5) == []
+    database.record_feed_poll(
+        feed_id, fetched_at=NOW, next_due_at=NOW + timedelta(minutes=15), status=200, error=None
+    )
+    assert database.claim_due_feeds("b", NOW, lease_s=30, limit=5) == []
+    assert [
+        f.feed_id for f in database.claim_due_feeds("b", NOW, lease_s=30, limit=5, ignore_due=True)
+    ] == [feed.feed_id]
+
+
+def test_only_one_replica_holds_a_job_lease(database: Database) -> None:
+    """The delivery lease is held by one owner until it lapses."""
+    assert database.acquire_job_lease("delivery", "a", NOW, lease_s=30)
+    assert database.acquire_job_lease("delivery", "a", NOW + timedelta(seconds=10), lease_s=30)
+    assert not database.acquire_job_lease("delivery", "b", NOW + timedelta(seconds=20), lease_s=30)
+    assert database.acquire_job_lease("delivery", "b", NOW + timedelta(seconds=41), lease_s=30)
+
+
+def test_polling_every_feed_skips_those_already_polled_this_cycle(database: Database) -> None:
+    """With --all, a feed polled in this cycle is excluded from the next claim."""
+    feed_id = _feed_id(database)
+    [feed] = database.claim_due_feeds("a", NOW, lease_s=30, limit=5, ignore_due=True)
+    assert feed.feed_id == feed_id
+    again = database.claim_due_feeds(
+        "a", NOW, lease_s=30, limit=5, ignore_due=True, exclude={feed_id}
+    )
+    assert again == []

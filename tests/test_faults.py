@@ -1,0 +1,170 @@
+"""Faults around real `monitor run` processes: PostgreSQL restarts, kill -9, Slack outages.
+
+Hostile feeds (500s, hangs, drips, bombs, redirects) are in tests/test_hostile_feeds.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import make_rules_dir
+from tests.fakeslack import FakeReply, FakeSlack
+from tests.loopback import LoopbackServer
+from tests.pgserver import PgServer
+from tests.test_replicas import (
+    FOLLOW_UPS,
+    Fleet,
+    Replica,
+    all_delivered,
+    all_final,
+    assert_each_alert_posted_once,
+    engine,
+    feed_articles,
+    fleet,
+    free_port,
+    news_alerts,
+    rows,
+    serve_news,
+    slack,
+    wait_for,
+)
+
+__all__ = ["engine", "fleet", "slack"]  # fixtures shared with tests/test_replicas.py
+
+
+def extracted_count(engine: sa.Engine) -> int:
+    return sum(1 for _, status, _ in feed_articles(engine) if status == "extracted")
+
+
+def unanalysed(engine: sa.Engine) -> list[str]:
+    """Extracted articles whose matches, claims and alerts were never written."""
+    found = rows(
+        engine, "SELECT url FROM article WHERE status = 'extracted' AND matched_at IS NULL"
+    )
+    return [str(url) for (url,) in found]
+
+
+def healthz(replica: Replica) -> tuple[int, dict[str, object]] | None:
+    return replica.health()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_postgres_restart_mid_cycle_loses_no_article_and_health_recovers(
+    fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer, pg_server: PgServer
+) -> None:
+    """PostgreSQL stopped mid-cycle: /healthz says 503 while it is down, the failure is logged,
+    and once it is back every article is extracted and analysed and /healthz is 200 again."""
+    feed, paths = serve_news(loopback, 16, [], delay_s=0.4)
+    make_rules_dir(fleet.workdir, {"slow": feed})
+    fleet.env["MONITOR_FETCH_CONCURRENCY"] = "2"
+    replica = fleet.start("replica", health_port=free_port())
+    wait_for(lambda: 2 <= extracted_count(engine) < len(paths) - 4, 60, "the cycle to be mid-way")
+
+    pg_server.stop()
+    try:
+        wait_for(
+            lambda: (answer := healthz(replica)) is not None and answer[0] == 503,
+            15,
+            "/healthz to answer 503 while PostgreSQL is down",
+        )
+        down = healthz(replica)
+        assert down is not None and down[1]["database"] is False
+        time.sleep(2)  # the cycle meets the dead server
+    finally:
+        pg_server.start()
+
+    wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
+    wait_for(
+        lambda: (answer := healthz(replica)) is not None and answer[0] == 200,
+        30,
+        "/healthz to be 200 again",
+    )
+    assert replica.process.poll() is None
+    statuses = sorted(status for _, status, _ in feed_articles(engine))
+    assert statuses == ["extracted"] * len(paths)
+    assert unanalysed(engine) == []
+    problems = [e for e in replica.log_events() if e.get("level") in {"warning", "error"}]
+    assert problems, "the outage left no warning or error in the log"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twice(
+    fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer, slack: FakeSlack
+) -> None:
+    """One of two replicas is SIGKILLed while it holds leases: the other finishes its
+    articles once their leases expire, and every alert reaches Slack exactly once."""
+    feed, paths = serve_news(loopback, 20, list(FOLLOW_UPS), delay_s=0.3)
+    make_rules_dir(fleet.workdir, {"desk": feed})
+    fleet.use_slack(slack)
+    fleet.env.update({"MONITOR_FETCH_CONCURRENCY": "2", "MONITOR_LEASE_TTL_S": "3"})
+    fleet.cli("seed")
+    victim, survivor = fleet.start("victim"), fleet.start("survivor")
+
+    def victim_holds_pending_work() -> bool:
+        held = rows(
+            engine,
+            "SELECT count(*) FROM article WHERE status = 'pending' AND lease_owner LIKE :owner",
+            owner=f"%:{victim.process.pid}:%",
+        )
+        return bool(held and held[0][0])
+
+    wait_for(victim_holds_pending_work, 60, "the victim to lease pending articles", step_s=0.05)
+    os.kill(victim.process.pid, signal.SIGKILL)
+    victim.process.wait(10)
+
+    wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
+    wait_for(lambda: all_delivered(engine), 30, "every alert to be delivered")
+    time.sleep(2)  # a duplicate post would land now
+
+    assert survivor.process.poll() is None
+    assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
+    assert unanalysed(engine) == []
+    assert len(news_alerts(engine)) >= 3
+    assert_each_alert_posted_once(engine, slack)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
+    fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer, slack: FakeSlack
+) -> None:
+    """While Slack answers 500, `monitor alerts --json` shows every alert pending and the one
+    at the head of the outbox with its delivery error (later ones wait behind it, in order);
+    once Slack heals every alert is posted exactly once."""
+    feed, paths = serve_news(loopback, 2, list(FOLLOW_UPS))
+    make_rules_dir(fleet.workdir, {"desk": feed})
+    fleet.use_slack(slack)
+    fleet.env["MONITOR_DELIVERY_MAX_WAIT_S"] = "2"
+    fleet.cli("seed")
+    slack.always_fail(FakeReply(status=500))
+    replica = fleet.start("replica")
+
+    def head_alert_failing() -> bool:
+        alerts = news_alerts(engine) if feed_articles(engine) else []
+        return bool(alerts) and alerts[0][2] is not None
+
+    wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
+    wait_for(head_alert_failing, 30, "the first alert to record a delivery error")
+    shown = sorted(
+        (a for a in json.loads(fleet.cli("alerts", "--json")) if not a["seeded"]),
+        key=lambda a: a["id"],
+    )
+    assert len(shown) >= 3
+    assert {a["delivery_status"] for a in shown} == {"pending"}
+    assert not any(a["delivered"] for a in shown)
+    assert "HTTP 500" in shown[0]["delivery_error"]
+    assert slack.messages == []
+
+    slack.heal()
+    wait_for(lambda: all_delivered(engine), 60, "every alert to be delivered after the outage")
+    time.sleep(2)  # a duplicate post would land now
+    assert replica.process.poll() is None
+    assert_each_alert_posted_once(engine, slack)
