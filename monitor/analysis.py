@@ -94,8 +94,10 @@ def analyse_claims(
     document: Document, result: MatchResult, rule_set: RuleSet, ledger: Sequence[LedgerEntry]
 ) -> Analysis:
     """Claims, findings and alert drafts of a matched article against the ledger."""
-    context = context_from_rules(rule_set.rules, result.incident_ids)
-    claims = extract_claims(document, result.sentences, result.hits, rule_set.claims, context)
+    claims: list[Claim] = []
+    if result.incident_ids:  # claims are filed under incidents: none, nothing to extract
+        context = context_from_rules(rule_set.rules, result.incident_ids)
+        claims = extract_claims(document, result.sentences, result.hits, rule_set.claims, context)
     findings = compare_article(claims, [entry.claim for entry in ledger], rule_set.claims)
     return Analysis(
         match=result,
