@@ -145,3 +145,23 @@ def names_agree(first: str, second: str) -> bool:
     """'Renee Good' agrees with 'Renee Nicole Good' and 'Ms Good' (word subset)."""
     a, b = name_tokens(first), name_tokens(second)
     return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+# How a qualifier reads in an alert: "more_than" 2000 -> "more than 2,000".
+QUALIFIER_WORDS: dict[str, str] = {
+    "more_than": "more than",
+    "at_least": "at least",
+    "about": "about",
+    "almost": "almost",
+    "fewer_than": "fewer than",
+    "at_most": "at most",
+}
+
+
+def shown_value(value: int | str | bool, qualifier: str | None) -> str:
+    """A value as a reader writes it: '2,000', 'about 14:15', '14:19 (no a.m./p.m. given)'."""
+    text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    if qualifier == PM_ASSUMED:
+        return f"{text} (no a.m./p.m. given)"
+    words = QUALIFIER_WORDS.get(qualifier or "")
+    return f"{words} {text}" if words else text

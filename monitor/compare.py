@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from monitor.claim_schema import ChangeAction, ClaimSchema, ClaimValue, SlotRule, SlotType
-from monitor.claim_values import PM_ASSUMED, names_agree, time_readings
+from monitor.claim_values import names_agree, shown_value, time_readings
 from monitor.claims import Claim, Stance
 
 __all__ = ["Finding", "FindingKind", "alert_key", "compare_article", "compare_claim"]
@@ -78,13 +78,13 @@ def compare_claim(claim: Claim, ledger: Sequence[Claim], schema: ClaimSchema) ->
         ]
         if known:  # the same dispute, already on record
             reason = (
-                f"{_who(claim)} repeats its {claim.stance} of {_shown(claim)} ({_cite(known[0])})"
+                f"{_who(claim)} repeats its {claim.stance} of {shown(claim)} ({_cite(known[0])})"
             )
             return [Finding(FindingKind.CORROBORATION, claim, tuple(known), reason)]
         return _dispute(claim, asserted, slot, schema)
     agreeing = [c for c in asserted if relation(slot, claim, c, schema) is Relation.SAME]
     if agreeing:
-        reason = f"{_who(claim)} repeats {_shown(claim)} ({_cite(agreeing[0])})"
+        reason = f"{_who(claim)} repeats {shown(claim)} ({_cite(agreeing[0])})"
         return [Finding(FindingKind.CORROBORATION, claim, tuple(agreeing), reason)]
     if not asserted:
         return _first(claim, slot, ledger)
@@ -99,12 +99,12 @@ def _first(claim: Claim, slot: SlotRule, ledger: Sequence[Claim]) -> list[Findin
     implied = _implying(claim, slot, ledger)
     if implied:
         reason = (
-            f"{_who(claim)}: {_shown(claim)} was implied by {implied[0].slot} ({_cite(implied[0])})"
+            f"{_who(claim)}: {shown(claim)} was implied by {implied[0].slot} ({_cite(implied[0])})"
         )
         return [Finding(FindingKind.CORROBORATION, claim, implied, reason)]
     if slot.changes.first is not ChangeAction.UPDATE:
         return []
-    reason = f"first report of {claim.slot}: {_shown(claim)} ({_cite(claim)})"
+    reason = f"first report of {claim.slot}: {shown(claim)} ({_cite(claim)})"
     return [Finding(FindingKind.UPDATE, claim, (), reason)]
 
 
@@ -140,12 +140,12 @@ def _change(
     if action is ChangeAction.IGNORE:
         return []
     if action is ChangeAction.UPDATE:
-        change = f"{_shown(latest)} -> {_shown(claim)}"
+        change = f"{shown(latest)} -> {shown(claim)}"
         reason = f"{claim.slot}: {change} ({_cite(claim)}; was {_cite(latest)})"
         return [Finding(FindingKind.UPDATE, claim, (latest,), reason)]
     clashing = tuple(c for c in asserted if not _same_voice(c, claim))
-    earlier = f"{_who(latest)} said {_shown(latest)} ({latest.source})"
-    reason = f"{_who(claim)} says {_shown(claim)}; {earlier}"
+    earlier = f"{_who(latest)} said {shown(latest)} ({latest.source})"
+    reason = f"{_who(claim)} says {shown(claim)}; {earlier}"
     return [Finding(FindingKind.CONTRADICTION, claim, clashing or (latest,), reason)]
 
 
@@ -162,7 +162,7 @@ def _dispute(
     if not targets:
         return _counter_claim(claim, asserted, slot, schema, verb)
     first = targets[0]
-    reason = f"{_who(claim)} {verb} {claim.slot} {_shown(first)} asserted by {_cite(first)}"
+    reason = f"{_who(claim)} {verb} {claim.slot} {shown(first)} asserted by {_cite(first)}"
     return [Finding(FindingKind.CONTRADICTION, claim, targets, reason)]
 
 
@@ -175,7 +175,7 @@ def _counter_claim(
     latest = asserted[-1]
     if _same_voice(claim, latest) or relation(slot, claim, latest, schema) is Relation.SAME:
         return []
-    reason = f"{_who(claim)} {verb} {_shown(latest)} ({_cite(latest)}) and says {_shown(claim)}"
+    reason = f"{_who(claim)} {verb} {shown(latest)} ({_cite(latest)}) and says {shown(claim)}"
     return [Finding(FindingKind.CONTRADICTION, claim, (latest,), reason)]
 
 
@@ -305,26 +305,9 @@ def _key_value(claim: Claim) -> str:
 # -------------------------------------------------------------------- wording
 
 
-_QUALIFIER_WORDS = {
-    "more_than": "more than",
-    "at_least": "at least",
-    "about": "about",
-    "almost": "almost",
-    "fewer_than": "fewer than",
-    "at_most": "at most",
-}
-
-
-def _shown(claim: Claim) -> str:
-    value = (
-        f"{claim.value:,}"
-        if isinstance(claim.value, int) and not isinstance(claim.value, bool)
-        else str(claim.value)
-    )
-    if claim.qualifier == PM_ASSUMED:
-        return f"{value} (no a.m./p.m. given)"
-    words = _QUALIFIER_WORDS.get(claim.qualifier or "")
-    return f"{words} {value}" if words else value
+def shown(claim: Claim) -> str:
+    """The claim's value as a reader writes it: '2,000', 'about 14:15'."""
+    return shown_value(claim.value, claim.qualifier)
 
 
 def _who(claim: Claim) -> str:

@@ -19,11 +19,8 @@ Guarantees:
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +28,7 @@ from enum import Enum
 from typing import Any, Final
 
 from monitor.analysis import RuleSet
+from monitor.claim_values import PM_ASSUMED, QUALIFIER_WORDS
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.metrics import METRICS, Metrics
@@ -47,7 +45,7 @@ from monitor.slack import (
     WebhookNotifier,
     build_message,
 )
-from monitor.storage import AlertRecord, Database
+from monitor.storage import AlertRecord, Database, new_lease_owner
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +62,6 @@ DELIVERY_OFF_HINT: Final = (
     "MONITOR_SLACK_CHANNEL (or MONITOR_SLACK_WEBHOOK_URL) to send them"
 )
 
-QUALIFIER_WORDS: Final = {
-    "more_than": "more than",
-    "at_least": "at least",
-    "about": "about",
-    "almost": "almost",
-    "fewer_than": "fewer than",
-    "at_most": "at most",
-}
-PM_ASSUMED: Final = "pm_assumed"
 _IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 
 
@@ -234,7 +223,7 @@ class Delivery:
     ) -> None:
         self.settings = settings
         # The delivery lease's holder: one replica delivers at a time, keeping the order.
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner or new_lease_owner()
         self.database = database
         # Public so the daemon can swap in reloaded rules (titles, channels).
         self.rule_set = rule_set

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager, nullcontext
@@ -52,6 +49,7 @@ from monitor.storage import (
     RecheckDue,
     StoredDocument,
     content_hash,
+    new_lease_owner,
 )
 from monitor.views import incident_match_json
 
@@ -178,7 +176,7 @@ class Pipeline:
         self.settings = settings
         self.metrics = metrics
         # Who holds this process's leases; unique even across restarts of one pid.
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = new_lease_owner()
         self.rule_set = rule_set
         self.extractors = ExtractorPool(settings.extract_workers)
         self.lease_keeper = LeaseKeeper(database, self.owner, settings.lease_ttl_s, clock)

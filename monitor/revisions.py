@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.alerts import AlertDraft, claim_view
-from monitor.claim_values import PM_ASSUMED
 from monitor.claims import Claim, Stance
+from monitor.compare import shown
 
 __all__ = [
     "DEFAULT_RECHECK_SCHEDULE",
@@ -243,11 +243,11 @@ def _dedup_key(article_url: str, claim: Claim, old: Claim | None, new: Claim | N
 
 def _what_changed(old: Claim | None, new: Claim | None) -> str:
     if old is not None and new is not None:
-        return f"{old.slot} {_shown(old)} → {_shown(new)}{_voice(new)}"
+        return f"{old.slot} {shown(old)} → {shown(new)}{_voice(new)}"
     if new is not None:
-        return f"added {new.slot} {_shown(new)}{_voice(new)}"
+        return f"added {new.slot} {shown(new)}{_voice(new)}"
     assert old is not None
-    return f"removed the claim that {old.slot} is {_shown(old)}{_voice(old)}"
+    return f"removed the claim that {old.slot} is {shown(old)}{_voice(old)}"
 
 
 def _voice(claim: Claim) -> str:
@@ -266,23 +266,3 @@ def _value_key(claim: Claim) -> str:
 
 def _folded_sentence(sentence: str) -> str:
     return " ".join(sentence.split()).casefold()
-
-
-_QUALIFIER_WORDS = {
-    "more_than": "more than",
-    "at_least": "at least",
-    "about": "about",
-    "almost": "almost",
-    "fewer_than": "fewer than",
-    "at_most": "at most",
-}
-
-
-def _shown(claim: Claim) -> str:
-    """A value as a reader writes it: '2,000', 'about 14:15'."""
-    value = claim.value
-    text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
-    if claim.qualifier == PM_ASSUMED:
-        return f"{text} (no a.m./p.m. given)"
-    words = _QUALIFIER_WORDS.get(claim.qualifier or "")
-    return f"{words} {text}" if words else text

@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
+import socket
 import threading
+import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -356,6 +359,11 @@ class PendingArticle:
 
     article_id: int
     url: str
+
+
+def new_lease_owner() -> str:
+    """An id for one process's leases: host, pid, and a nonce (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def content_hash(text: str) -> str:
