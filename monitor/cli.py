@@ -173,7 +173,11 @@ def once(
 
 @app.command()
 def run() -> None:
-    """Run the daemon: poll feeds on schedule until SIGTERM or Ctrl-C."""
+    """Run the daemon: poll feeds, process articles, deliver alerts, until SIGTERM or Ctrl-C.
+
+    Serves /healthz and /metrics on MONITOR_HEALTH_PORT and reloads rule files
+    when they change.
+    """
     from monitor.scheduler import run_daemon
 
     with _reported_errors():
@@ -349,9 +353,10 @@ def explain(
     source: Annotated[str | None, typer.Option(help="Source label for the article.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Dry run on one article: entities, incidents and why, each sentence's incident.
+    """Dry run on one article: incidents and why, each sentence's incident, claims, alerts.
 
-    Reads files as `monitor ingest` does. Writes nothing.
+    Reads files as `monitor ingest` does. The alerts shown are those that would
+    fire against the stored ledger. Writes nothing.
     """
     from monitor.explain import explain_target
 

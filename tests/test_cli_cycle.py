@@ -178,7 +178,23 @@ def test_articles_since_filters_on_publication_time(tmp_path: Path) -> None:
     assert code == 2 and "ISO-8601" in err
 
 
-@pytest.mark.parametrize("command", ["once", "run", "feeds", "articles", "ingest"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "once",
+        "run",
+        "feeds",
+        "articles",
+        "ingest",
+        "seed",
+        "explain",
+        "incidents",
+        "replay",
+        "claims",
+        "alerts",
+        "rules",
+    ],
+)
 def test_every_command_has_help(command: str) -> None:
     """`monitor COMMAND --help` describes the command and exits 0."""
     result = runner.invoke(app, [command, "--help"])
