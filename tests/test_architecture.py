@@ -20,6 +20,9 @@ PURE_STAGES = [
     "compare",
     "revisions",
     "views",
+    "alerts",
+    "analysis",
+    "ledger",
 ]
 EDGE_MODULES = {
     "httpx",
