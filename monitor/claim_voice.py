@@ -168,6 +168,20 @@ def _last_group(span: str, schema: ClaimSchema, city: str | None) -> str | None:
     return best[2]
 
 
+# "It remains unclear whether agents were hurt" asks a question; it states no value,
+# not even a hedged one.
+_OPEN_QUESTION = re.compile(
+    r"\b(?:unclear|not\s+clear|unknown|not\s+known|did\s+not\s+say|would\s+not\s+say)"
+    r"\s+(?:yet\s+)?(?:whether|if)\b",
+    re.IGNORECASE,
+)
+
+
+def is_open_question(clause: str, value_end: int) -> bool:
+    """Whether the value ending at `value_end` is only asked about ("unclear whether ...")."""
+    return _OPEN_QUESTION.search(clause[:value_end]) is not None
+
+
 def stance_of(clause: str, value_end: int, schema: ClaimSchema) -> Stance:
     """The stance of a value ending at `value_end` in `clause`.
 

@@ -27,6 +27,7 @@ from monitor.claim_voice import (
     Stance,
     clause_subject,
     find_attributions,
+    is_open_question,
     quote_open_after,
     stance_of,
     starts_in_quote,
@@ -275,7 +276,7 @@ def _clause_claims(
             if region is None or region.incident_id is None:
                 continue
             normalised = _normalise(slot, cue, value, match, schema, is_afternoon, context)
-            if normalised is None:
+            if normalised is None or is_open_question(clause, match.end()):
                 continue
             stance = stance_of(clause, match.end(), schema)
             subject = _subject(slot, region.incident_id, context)

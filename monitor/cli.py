@@ -495,6 +495,7 @@ def claims(
                         "qualifier": s.qualifier,
                         "sources": list(s.sources),
                         "disputed_by": list(s.disputed_by),
+                        "hedged": s.is_hedged,
                     }
                     for slot, s in state.items()
                 },
@@ -506,6 +507,7 @@ def claims(
     table = _table("slot", "value", "sources", "disputed by")
     for slot, s in state.items():
         value = f"{s.qualifier} {s.value}" if s.qualifier else str(s.value)
+        value = f"{value} (hedged)" if s.is_hedged else value
         table.add_row(slot, value, _short("; ".join(s.sources)), _short("; ".join(s.disputed_by)))
     stdout.print(table)
     for claim in ledger:

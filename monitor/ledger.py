@@ -19,6 +19,8 @@ class SlotState:
     qualifier: str | None
     sources: tuple[str, ...]
     disputed_by: tuple[str, ...]
+    # True when no source asserts it outright: only hedged ("allegedly") claims.
+    is_hedged: bool = False
 
 
 def voice(claim: Claim) -> str:
@@ -31,17 +33,23 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 
 def current_state(claims: Sequence[Claim]) -> dict[str, SlotState]:
-    """Per slot, the most recently published stated value (claims are in ledger order)."""
+    """Per slot, the most recently published asserted value (claims are in ledger order).
+
+    A slot only ever stated with a hedge shows its latest hedged value, marked as such.
+    """
     state: dict[str, SlotState] = {}
     for slot in dict.fromkeys(c.slot for c in claims):
         of_slot = [c for c in claims if c.slot == slot]
-        stated = [c for c in of_slot if c.stance in (Stance.ASSERTS, Stance.HEDGES)]
+        stated = [c for c in of_slot if c.stance is Stance.ASSERTS]
+        is_hedged = not stated
+        if is_hedged:
+            stated = [c for c in of_slot if c.stance is Stance.HEDGES]
         if not stated:
             continue
         latest = stated[-1]
         same = [voice(c) for c in stated if c.value == latest.value]
         against = [voice(c) for c in of_slot if c.stance in (Stance.DISPUTES, Stance.DENIES)]
         state[slot] = SlotState(
-            slot, latest.value, latest.qualifier, _unique(same), _unique(against)
+            slot, latest.value, latest.qualifier, _unique(same), _unique(against), is_hedged
         )
     return state

@@ -477,3 +477,17 @@ def test_bare_time_in_an_afternoon_article_is_certain_pm() -> None:
     text = "The stop happened Thursday afternoon. Agents opened fire at 2:19, officials said."
     (found,) = [c for c in extract(text) if c.slot == "time"]
     assert (found.value, found.qualifier) == ("14:19", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is still unclear whether any of the officers were hurt in the struggle.",
+        "Police did not say whether the agent was injured during the arrest.",
+        "Officials said it was not yet known if the two wounded people would survive.",
+    ],
+    ids=["unclear-whether", "did-not-say-whether", "not-known-if"],
+)
+def test_an_open_question_states_no_value(text: str) -> None:
+    """'Unclear whether X' asks about X: no claim at all, not even a hedged one."""
+    assert [c for c in extract(text) if c.slot in {"officer_injured", "victim_condition"}] == []

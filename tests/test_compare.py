@@ -447,3 +447,17 @@ def test_seeds_replayed_as_syndicated_copies_raise_nothing(
         for c in ledger
     ]
     assert not any(f.is_alert for f in compare_article(copies, ledger, shipped_schema()))
+
+
+def test_current_state_prefers_an_asserted_value_over_a_later_hedge() -> None:
+    """A later 'allegedly' does not replace what a source stated outright; hedge-only is marked."""
+    from monitor.claims import Stance
+    from monitor.ledger import current_state
+    from tests.claimkit import claim
+
+    asserted = claim("shots_fired", 1, speaker="DHS", stance=Stance.ASSERTS)
+    hedged = claim("shots_fired", 3, speaker="witnesses", stance=Stance.HEDGES)
+    only_hedged = claim("officer_injured", True, stance=Stance.HEDGES)
+    state = current_state([asserted, hedged, only_hedged])
+    assert (state["shots_fired"].value, state["shots_fired"].is_hedged) == (1, False)
+    assert (state["officer_injured"].value, state["officer_injured"].is_hedged) == (True, True)
