@@ -472,6 +472,7 @@ def claims(
     City-wide slots (federal officers deployed) are shared by every incident in the city.
     """
     from monitor.analysis import load_rule_set
+    from monitor.claim_values import shown_value
     from monitor.claims import city_slug
     from monitor.ledger import current_state, voice
     from monitor.views import claim_json
@@ -506,8 +507,7 @@ def claims(
     stdout.print(f"{incident}: {known[incident].title}", markup=False, highlight=False)
     table = _table("slot", "value", "sources", "disputed by")
     for slot, s in state.items():
-        value = f"{s.qualifier} {s.value}" if s.qualifier else str(s.value)
-        value = f"{value} (hedged)" if s.is_hedged else value
+        value = shown_value(s.value, s.qualifier) + (" (hedged)" if s.is_hedged else "")
         table.add_row(slot, value, _short("; ".join(s.sources)), _short("; ".join(s.disputed_by)))
     stdout.print(table)
     for claim in ledger:
