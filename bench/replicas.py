@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from tests.conftest import REPO_ROOT, make_rules_dir
 from tests.loopback import LoopbackServer, Route, serve
 from tests.pgserver import PgServer, find_pg_bindir
+from tests.processes import monitor_env
 
 CORPUS_PAGES = REPO_ROOT.parent / "shared" / "corpus" / "pages"
 FINISH_TIMEOUT_S = 120.0
@@ -133,21 +134,8 @@ class Fleet:
         self.replicas: list[Replica] = []
 
     def start(self, name: str) -> Replica:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("MONITOR_") and key != "SLACK_BOT_TOKEN"
-        }
-        env.update(
-            {
-                "MONITOR_DATABASE_URL": self.database_url,
-                "MONITOR_DATA_DIR": str(self.workdir / "data"),
-                "MONITOR_RULES_DIR": str(self.rules_dir),
-                "MONITOR_SEEDS_DIR": str(REPO_ROOT / "seeds"),
-                "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
-                "MONITOR_TICK_S": "1",
-                "MONITOR_HEALTH_PORT": "0",
-            }
+        env = monitor_env(
+            database_url=self.database_url, workdir=self.workdir, rules_dir=self.rules_dir
         )
         log = (self.workdir / f"{name}.log").open("wb")
         process = subprocess.Popen(

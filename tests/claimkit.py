@@ -71,8 +71,12 @@ def claim(
     stance: Stance = Stance.ASSERTS,
     qualifier: str | None = None,
     subject: str = INCIDENT,
+    sentence: str | None = None,
+    sentence_index: int = 0,
+    article_url: str | None = None,
+    published_at: datetime = PUBLISHED_AT,
 ) -> Claim:
-    """A hand-made claim for comparison tests."""
+    """A hand-made claim for comparison and revision tests."""
     return Claim(
         subject=subject,
         slot=slot,
@@ -80,10 +84,10 @@ def claim(
         qualifier=qualifier,
         speaker=speaker,
         stance=stance,
-        sentence=f"{slot} is {value}.",
-        sentence_index=0,
+        sentence=sentence if sentence is not None else f"{slot} is {value}.",
+        sentence_index=sentence_index,
         source=source,
-        article_url=f"https://{source}.test/story",
-        published_at=PUBLISHED_AT,
+        article_url=article_url or f"https://{source}.test/story",
+        published_at=published_at,
         incident_id=subject,
     )

@@ -29,11 +29,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import REPO_ROOT, make_rules_dir
+from tests.conftest import make_rules_dir
 from tests.documents import article_html
 from tests.fakeslack import FakeSlack, PostedMessage, serve_fake_slack
 from tests.loopback import LoopbackServer, Route
 from tests.pgserver import PgServer
+from tests.processes import monitor_env
 
 TOKEN = "xoxb-test-token"
 CHANNEL = "#news-alerts"
@@ -184,29 +185,17 @@ class Fleet:
     replicas: list[Replica] = field(default_factory=list)
 
     def base_env(self) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("MONITOR_") and key != "SLACK_BOT_TOKEN"
-        }
-        env.update(
-            {
-                "MONITOR_DATABASE_URL": self.database_url,
-                "MONITOR_DATA_DIR": str(self.workdir / "data"),
-                "MONITOR_RULES_DIR": str(self.rules_dir),
-                "MONITOR_SEEDS_DIR": str(REPO_ROOT / "seeds"),
-                "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
-                "MONITOR_TICK_S": "1",
-                "MONITOR_DELIVERY_INTERVAL_S": "1",
-                "MONITOR_HEALTH_HOST": "127.0.0.1",
-                "MONITOR_HEALTH_PORT": "0",
-                "MONITOR_CONNECT_TIMEOUT_S": "2",
-                "MONITOR_READ_TIMEOUT_S": "5",
-                "MONITOR_TOTAL_TIMEOUT_S": "10",
-                **self.env,
-            }
+        return monitor_env(
+            database_url=self.database_url,
+            workdir=self.workdir,
+            rules_dir=self.rules_dir,
+            MONITOR_DELIVERY_INTERVAL_S="1",
+            MONITOR_HEALTH_HOST="127.0.0.1",
+            MONITOR_CONNECT_TIMEOUT_S="2",
+            MONITOR_READ_TIMEOUT_S="5",
+            MONITOR_TOTAL_TIMEOUT_S="10",
+            **self.env,
         )
-        return env
 
     def use_slack(self, fake: FakeSlack) -> None:
         self.env.update(

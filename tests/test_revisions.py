@@ -21,6 +21,7 @@ from monitor.revisions import (
     parse_recheck_schedule,
     skip_overdue_checks,
 )
+from tests.claimkit import claim as make_claim
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PDX = "pdx-2026-01-08"
@@ -43,19 +44,18 @@ def claim(
     url: str = URL,
 ) -> Claim:
     """A claim of the OPB story, as extraction would give it."""
-    return Claim(
-        subject=subject,
-        slot=slot,
-        value=value,
-        qualifier=qualifier,
+    return make_claim(
+        slot,
+        value,
         speaker=speaker,
+        source="OPB",
         stance=stance,
+        qualifier=qualifier,
+        subject=subject,
         sentence=sentence,
         sentence_index=index,
-        source="OPB",
         article_url=url,
         published_at=PUBLISHED_AT,
-        incident_id=subject,
     )
 
 

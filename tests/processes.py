@@ -1,0 +1,34 @@
+"""Environments for `python -m monitor` child processes in tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def monitor_env(
+    *, database_url: str, workdir: Path, rules_dir: Path, **settings: str
+) -> dict[str, str]:
+    """This process's environment without any MONITOR_* or Slack setting of the developer's,
+    plus a replica's basics (database, data and rules folders, loopback allowed, 1 s ticks)
+    and `settings`, given as MONITOR_* names."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MONITOR_") and key != "SLACK_BOT_TOKEN"
+    }
+    env.update(
+        {
+            "MONITOR_DATABASE_URL": database_url,
+            "MONITOR_DATA_DIR": str(workdir / "data"),
+            "MONITOR_RULES_DIR": str(rules_dir),
+            "MONITOR_SEEDS_DIR": str(REPO_ROOT / "seeds"),
+            "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
+            "MONITOR_TICK_S": "1",
+            "MONITOR_HEALTH_PORT": "0",
+            **settings,
+        }
+    )
+    return env
