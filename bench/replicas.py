@@ -12,12 +12,19 @@ behind one RSS feed, and real `python -m monitor run` processes work on them:
               finished every article A had leased (target: at most 60 with
               the default MONITOR_LEASE_TTL_S)
 
+One and two replicas are run twice: pinned to one core each (with its
+extraction worker), which is the shipped deployment's shape (deploy/kubernetes
+gives a replica one CPU) and gives "ratio"; and free to share every core,
+which gives "shared_ratio". Unpinned, one replica already spreads over both
+cores of a 2-core machine, so a second one has less to add there.
+
 Throughput is timed from the moment the feed's entries are queued until none is
 pending: process start-up (imports, the extraction worker, migrations), the
 same for one or two replicas, is reported but not counted.
 
 Target: two replicas at least 1.6 times as fast as one on a 2-core machine.
-The last line printed is a JSON object with "ratio", "duplicates", "takeover_s".
+The last line printed is a JSON object with "ratio", "duplicates", "takeover_s"
+(and "shared_ratio" and the pages per second behind both ratios).
 
     .venv/bin/python -m bench.replicas [--pages N]
 """
@@ -95,6 +102,14 @@ def extracted_by(log_path: Path) -> int:
     return count
 
 
+def wait_for_cycle_logs(logs: Sequence[Path], extracted: int) -> None:
+    """Give the replicas a moment to log the cycle that finished the work (the per-replica
+    counts come from those lines); the timing is already taken."""
+    deadline = time.monotonic() + 10
+    while sum(extracted_by(log) for log in logs) < extracted and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+
+
 @dataclass
 class Site:
     """The loopback server with the corpus pages and one feed listing them all."""
@@ -133,7 +148,8 @@ class Fleet:
         self.rules_dir = rules_dir
         self.replicas: list[Replica] = []
 
-    def start(self, name: str) -> Replica:
+    def start(self, name: str, *, core: int | None = None) -> Replica:
+        """Start a replica; with `core`, it and its extraction worker run on that CPU only."""
         env = monitor_env(
             database_url=self.database_url, workdir=self.workdir, rules_dir=self.rules_dir
         )
@@ -145,6 +161,8 @@ class Fleet:
             stdout=subprocess.DEVNULL,
             stderr=log,
             start_new_session=True,
+            # Set before exec, so the worker the replica spawns inherits it.
+            preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}),
         )
         replica = Replica(name, process, log)
         self.replicas.append(replica)
@@ -265,11 +283,21 @@ class Run:
     startup_s: float
 
 
-def timed_run(pg: PgServer, pages: Sequence[Path], workdir: Path, replica_count: int) -> Run:
+def replica_cores(replica_count: int, *, pinned: bool) -> list[int | None]:
+    """The CPU each replica is pinned to (None: free to use every core)."""
+    if not pinned:
+        return [None] * replica_count
+    cores = sorted(os.sched_getaffinity(0))
+    return [cores[n % len(cores)] for n in range(replica_count)]
+
+
+def timed_run(
+    pg: PgServer, pages: Sequence[Path], workdir: Path, replica_count: int, *, pinned: bool
+) -> Run:
     """Start `replica_count` replicas on a fresh database; time until no article is pending."""
     url = pg.create_database()
     engine = sa.create_engine(url)
-    run_dir = workdir / f"replicas-{replica_count}"
+    run_dir = workdir / f"replicas-{replica_count}-{'pinned' if pinned else 'shared'}"
     run_dir.mkdir()
     try:
         with (
@@ -277,29 +305,65 @@ def timed_run(pg: PgServer, pages: Sequence[Path], workdir: Path, replica_count:
             Fleet(run_dir, url, make_rules_dir(run_dir, {"corpus": site.feed_url})) as fleet,
         ):
             launched = time.monotonic()
-            replicas = [fleet.start(f"replica-{n}") for n in range(replica_count)]
+            replicas = [
+                fleet.start(f"replica-{n}", core=core)
+                for n, core in enumerate(replica_cores(replica_count, pinned=pinned))
+            ]
             # Throughput is measured from the moment the feed's entries are queued (one
             # transaction), so process start-up, the same for one or two replicas, is
             # left out; it is reported separately.
             wait_until_queued(engine, len(pages), replicas)
             started = time.monotonic()
+            cpu_before = [group_cpu_s(replica.process.pid) for replica in replicas]
             wait_until_finished(engine, len(pages), replicas)
             elapsed = time.monotonic() - started
-            startup_s = started - launched
-            cpu_s = [round(group_cpu_s(replica.process.pid), 1) for replica in replicas]
+            cpu_s = [
+                round(group_cpu_s(replica.process.pid) - before, 1)
+                for replica, before in zip(replicas, cpu_before, strict=True)
+            ]
+            statuses = status_counts(engine)
+            logs = [run_dir / f"{replica.name}.log" for replica in replicas]
+            wait_for_cycle_logs(logs, statuses.get("extracted", 0))
             fleet.kill_all()
             return Run(
                 replica_count,
                 elapsed,
                 site.extra_fetches(),
                 reextracted(engine),
-                status_counts(engine),
+                statuses,
                 cpu_s,
-                [extracted_by(run_dir / f"{replica.name}.log") for replica in replicas],
-                startup_s,
+                [extracted_by(log) for log in logs],
+                started - launched,
             )
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class Scaling:
+    """One replica against two, in one placement (pinned to a core each, or sharing)."""
+
+    one: Run
+    two: Run
+
+    @property
+    def ratio(self) -> float:
+        return self.one.elapsed_s / self.two.elapsed_s
+
+
+def scaling_run(pg: PgServer, pages: Sequence[Path], workdir: Path, *, pinned: bool) -> Scaling:
+    placement = "one core per replica" if pinned else "replicas sharing every core"
+    runs = []
+    for count in (1, 2):
+        run = timed_run(pg, pages, workdir, count, pinned=pinned)
+        print(
+            f"{placement}: {count} replica(s): {run.elapsed_s:.1f} s, "
+            f"{len(pages) / run.elapsed_s:.1f} pages/s, cpu s {run.cpu_s}, "
+            f"extracted {run.extracted_by} (after {run.startup_s:.1f} s of start-up "
+            "and feed poll)"
+        )
+        runs.append(run)
+    return Scaling(*runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,23 +430,22 @@ def main() -> None:
         try:
             pg.init()
             pg.start()
-            one = timed_run(pg, pages, Path(tmp), 1)
+            # The shipped deployment gives each replica one CPU (deploy/kubernetes:
+            # limits.cpu 1), so the ratio pins each replica to a core. Unpinned, one
+            # replica already spreads over both cores (its extraction worker runs beside
+            # it), which leaves a second replica little to add on this machine.
+            pinned = scaling_run(pg, pages, Path(tmp), pinned=True)
+            shared = scaling_run(pg, pages, Path(tmp), pinned=False)
             print(
-                f"one replica: {one.elapsed_s:.1f} s, {len(pages) / one.elapsed_s:.1f} pages/s "
-                f"(after {one.startup_s:.1f} s of start-up and feed poll)"
+                f"ratio, one core per replica: {pinned.ratio:.2f}; "
+                f"sharing every core: {shared.ratio:.2f}"
             )
-            two = timed_run(pg, pages, Path(tmp), 2)
-            print(
-                f"two replicas: {two.elapsed_s:.1f} s, {len(pages) / two.elapsed_s:.1f} pages/s "
-                f"(after {two.startup_s:.1f} s of start-up and feed poll)"
-            )
+            two = pinned.two
             print(f"statuses (two replicas): {two.statuses}")
-            print(f"cpu seconds per replica: one {one.cpu_s}, two {two.cpu_s}")
-            print(f"articles extracted per replica: one {one.extracted_by}, two {two.extracted_by}")
-            duplicates = two.extra_fetches + two.reextracted
+            duplicates = sum(r.extra_fetches + r.reextracted for r in (pinned.two, shared.two))
             print(
-                f"duplicates: {two.extra_fetches} extra page fetches, "
-                f"{two.reextracted} articles extracted twice"
+                f"duplicates: {two.extra_fetches + shared.two.extra_fetches} extra page fetches, "
+                f"{two.reextracted + shared.two.reextracted} articles extracted twice"
             )
             takeover = takeover_run(pg, pages, Path(tmp))
             shown = f"{takeover.takeover_s:.1f} s" if takeover.takeover_s is not None else "n/a"
@@ -394,18 +457,18 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "ratio": round(one.elapsed_s / two.elapsed_s, 3),
+                "ratio": round(pinned.ratio, 3),
                 "duplicates": duplicates,
                 "takeover_s": round(takeover.takeover_s, 1) if takeover.takeover_s else None,
                 "pages": len(pages),
-                "one_pages_per_s": round(len(pages) / one.elapsed_s, 2),
-                "two_pages_per_s": round(len(pages) / two.elapsed_s, 2),
-                "extra_fetches": two.extra_fetches,
-                "reextracted": two.reextracted,
+                "one_pages_per_s": round(len(pages) / pinned.one.elapsed_s, 2),
+                "two_pages_per_s": round(len(pages) / pinned.two.elapsed_s, 2),
+                "shared_ratio": round(shared.ratio, 3),
+                "shared_one_pages_per_s": round(len(pages) / shared.one.elapsed_s, 2),
+                "shared_two_pages_per_s": round(len(pages) / shared.two.elapsed_s, 2),
+                "extra_fetches": two.extra_fetches + shared.two.extra_fetches,
+                "reextracted": two.reextracted + shared.two.reextracted,
                 "takeover_leased": takeover.leased,
-                "one_cpu_s": one.cpu_s,
-                "two_cpu_s": two.cpu_s,
-                "two_extracted_by": two.extracted_by,
             }
         )
     )

@@ -427,11 +427,12 @@ class Pipeline:
         except ExtractionError as exc:
             self._fail_article(article, ArticleStatus.EXTRACT_FAILED, str(exc), report)
             return
-        if self.database.store_extraction(article.article_id, page, fetched_at=self.clock()):
+        stored = self.database.store_extraction(article.article_id, page, fetched_at=self.clock())
+        if stored is not None:
             report.articles_extracted += 1
             self.metrics.record_article(ArticleStatus.EXTRACTED)
-            analysis = self.analyse(article.article_id)
-            self._schedule_first_recheck(article.article_id, analysis, page)
+            analysis = self.analyse(article.article_id, stored=stored)
+            self._schedule_first_recheck(stored, analysis, page)
         else:
             report.duplicates += 1
             self.metrics.record_article(ArticleStatus.DUPLICATE)
@@ -463,14 +464,18 @@ class Pipeline:
             for article_id in leftovers:
                 self.analyse(article_id)
 
-    def analyse(self, article_id: int, *, is_edit: bool = False) -> Analysis:
+    def analyse(
+        self, article_id: int, *, stored: StoredDocument | None = None, is_edit: bool = False
+    ) -> Analysis:
         """Match a stored article, extract its claims, compare them with the ledger, and
         store matches, claims and alerts in one transaction.
+
+        `stored` is the article as just stored, when the caller has it (saves a read).
 
         For an edited article (is_edit), its previous revision's claims are compared
         with the new ones for edit alerts, and left out of the ledger it is compared with.
         """
-        stored = self.database.document(article_id)
+        stored = stored or self.database.document(article_id)
         document = as_document(stored)
         result = match(document, self.rule_set)
         subjects = ledger_subjects(result, self.rule_set.rules)
@@ -505,16 +510,15 @@ class Pipeline:
     # -- re-checks: outlets editing their own stories ----------------------------
 
     def _schedule_first_recheck(
-        self, article_id: int, analysis: Analysis, page: ExtractedPage
+        self, stored: StoredDocument, analysis: Analysis, page: ExtractedPage
     ) -> None:
         """Articles about an incident are re-fetched on MONITOR_RECHECK_SCHEDULE."""
-        stored = self.database.document(article_id)
         is_web_page = stored.url.startswith(("http://", "https://"))
         if not analysis.match.incident_ids or not is_web_page:
             return
         now = self.clock()
         published = stored.published_at or page.published_at
-        self._schedule_recheck(article_id, published, now, checks_done=0, fetched_at=now)
+        self._schedule_recheck(stored.article_id, published, now, checks_done=0, fetched_at=now)
 
     def _schedule_recheck(
         self,

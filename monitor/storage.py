@@ -982,8 +982,9 @@ class Database:
 
     def store_extraction(
         self, article_id: int, page: ExtractedPage, *, fetched_at: datetime
-    ) -> bool:
-        """Store extracted text; returns False when the same text is already stored (duplicate)."""
+    ) -> StoredDocument | None:
+        """Store extracted text and return the stored article, or None when the same text
+        is already stored under another article (a duplicate)."""
         digest = content_hash(page.text)
         with self.session() as session:
             row = session.get_one(ArticleRow, article_id)
@@ -997,7 +998,7 @@ class Database:
             if twin is not None:
                 row.status, row.duplicate_of, row.error = ArticleStatus.DUPLICATE, twin, None
                 session.commit()
-                return False
+                return None
             row.text, row.content_hash = page.text, digest
             row.title = page.title or row.title
             row.outlet = page.site_name or row.outlet
@@ -1007,7 +1008,7 @@ class Database:
             row.revision += 1
             row.status, row.error = ArticleStatus.EXTRACTED, None
             session.commit()
-            return True
+            return _as_document(row)
 
     def record_article_failure(
         self, article_id: int, *, status: str, error: str, fetched_at: datetime
@@ -1042,8 +1043,8 @@ class Database:
             session.commit()
             assert row.id is not None
             article_id = row.id
-        is_new = self.store_extraction(article_id, page, fetched_at=fetched_at)
-        return article_id, is_new
+        stored = self.store_extraction(article_id, page, fetched_at=fetched_at)
+        return article_id, stored is not None
 
     def articles(self, *, since: datetime | None = None) -> list[ArticleRecord]:
         """Stored articles, newest first; `since` filters on publication (else fetch) time."""
@@ -1095,9 +1096,16 @@ class Database:
         is_new_incident: bool,
         matched_at: datetime,
     ) -> None:
-        row = session.get_one(ArticleRow, article_id)
-        row.matched_at, row.is_new_incident = matched_at, is_new_incident
-        row.lease_owner = row.lease_expires_at = None
+        session.execute(
+            sa.update(ArticleRow)
+            .where(col(ArticleRow.id) == article_id)
+            .values(
+                matched_at=matched_at,
+                is_new_incident=is_new_incident,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
         session.execute(
             sa.delete(ArticleIncidentRow).where(col(ArticleIncidentRow.article_id) == article_id)
         )

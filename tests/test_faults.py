@@ -1,6 +1,7 @@
-"""Faults around real `monitor run` processes: PostgreSQL restarts, kill -9, Slack outages.
+"""Faults around real `monitor run` processes: PostgreSQL restarts, kill -9, Slack outages,
+hostile feeds. After each, /healthz must answer 200 again.
 
-Hostile feeds (500s, hangs, drips, bombs, redirects) are in tests/test_hostile_feeds.py.
+What each hostile feed does, and `monitor once` against them, is in tests/test_hostile_feeds.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tests.conftest import make_rules_dir
 from tests.fakeslack import FakeReply, FakeSlack
 from tests.loopback import LoopbackServer
 from tests.pgserver import PgServer
+from tests.test_hostile_feeds import hostile_routes
 from tests.test_replicas import (
     FOLLOW_UPS,
     Fleet,
@@ -54,6 +56,15 @@ def healthz(replica: Replica) -> tuple[int, dict[str, object]] | None:
     return replica.health()
 
 
+def healthy(replica: Replica) -> bool:
+    answer = replica.health()
+    return answer is not None and answer[0] == 200
+
+
+def wait_until_healthy(replica: Replica) -> None:
+    wait_for(lambda: healthy(replica), 30, f"/healthz of {replica.name} to answer 200")
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_postgres_restart_mid_cycle_loses_no_article_and_health_recovers(
@@ -81,11 +92,7 @@ def test_postgres_restart_mid_cycle_loses_no_article_and_health_recovers(
         pg_server.start()
 
     wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
-    wait_for(
-        lambda: (answer := healthz(replica)) is not None and answer[0] == 200,
-        30,
-        "/healthz to be 200 again",
-    )
+    wait_until_healthy(replica)
     assert replica.process.poll() is None
     statuses = sorted(status for _, status, _ in feed_articles(engine))
     assert statuses == ["extracted"] * len(paths)
@@ -106,7 +113,7 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
     fleet.use_slack(slack)
     fleet.env.update({"MONITOR_FETCH_CONCURRENCY": "2", "MONITOR_LEASE_TTL_S": "3"})
     fleet.cli("seed")
-    victim, survivor = fleet.start("victim"), fleet.start("survivor")
+    victim, survivor = fleet.start("victim"), fleet.start("survivor", health_port=free_port())
 
     def victim_holds_pending_work() -> bool:
         held = rows(
@@ -125,6 +132,7 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
     time.sleep(2)  # a duplicate post would land now
 
     assert survivor.process.poll() is None
+    wait_until_healthy(survivor)
     assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
     assert unanalysed(engine) == []
     assert len(news_alerts(engine)) >= 3
@@ -145,7 +153,7 @@ def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
     fleet.env["MONITOR_DELIVERY_MAX_WAIT_S"] = "2"
     fleet.cli("seed")
     slack.always_fail(FakeReply(status=500))
-    replica = fleet.start("replica")
+    replica = fleet.start("replica", health_port=free_port())
 
     def head_alert_failing() -> bool:
         alerts = news_alerts(engine) if feed_articles(engine) else []
@@ -162,9 +170,49 @@ def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
     assert not any(a["delivered"] for a in shown)
     assert "HTTP 500" in shown[0]["delivery_error"]
     assert slack.messages == []
+    # Slack's outage is shown in the outbox, not by /healthz: restarting the
+    # daemon would not bring Slack back, and the cycles go on.
+    assert healthy(replica)
 
     slack.heal()
     wait_for(lambda: all_delivered(engine), 60, "every alert to be delivered after the outage")
     time.sleep(2)  # a duplicate post would land now
     assert replica.process.poll() is None
+    assert healthy(replica)
     assert_each_alert_posted_once(engine, slack)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_hostile_feeds_leave_the_daemon_healthy_and_their_errors_in_monitor_feeds(
+    fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer
+) -> None:
+    """A daemon polling every hostile feed beside a good one: each hostile feed's error is in
+    `monitor feeds`, the good feed's articles are all extracted, /healthz answers 200."""
+    good, paths = serve_news(loopback, 5, [])
+    hostile = hostile_routes(loopback)
+    make_rules_dir(
+        fleet.workdir, {"good": good} | {name: url for name, (url, _) in hostile.items()}
+    )
+    # The private-address guard is on, as in production; only the test server is let through.
+    fleet.env["MONITOR_ALLOW_PRIVATE_NETWORKS"] = "0"
+    fleet.env["MONITOR_ALLOWED_HOSTS"] = f"127.0.0.1:{loopback.port}"
+    replica = fleet.start("replica", health_port=free_port())
+
+    def feed_states() -> dict[str, dict[str, object]]:
+        return {feed["name"]: feed for feed in json.loads(fleet.cli("feeds", "--json"))}
+
+    wait_for(
+        lambda: all(feed_states()[name]["last_error"] for name in hostile),
+        60,
+        "every hostile feed to record its error",
+        step_s=1,
+    )
+    wait_for(lambda: all_final(engine, len(paths)), 30, "the good feed's articles")
+    states = feed_states()
+    for name, (_, word) in hostile.items():
+        assert word.lower() in str(states[name]["last_error"]).lower(), name
+    assert states["good"]["last_error"] is None
+    assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
+    wait_until_healthy(replica)
+    assert replica.process.poll() is None

@@ -35,7 +35,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 </channel></rss>"""
 
 
-def _hostile_routes(loopback: LoopbackServer) -> dict[str, tuple[str, str]]:
+def hostile_routes(loopback: LoopbackServer) -> dict[str, tuple[str, str]]:
     """Feed name -> (URL, a word the recorded error must contain)."""
     xml = "application/rss+xml"
     private_hop = f"http://127.0.0.2:{loopback.port}/feed.xml"
@@ -80,7 +80,7 @@ def test_hostile_feeds_fail_alone_within_time_and_memory(
     for n in range(5):
         loopback.route(f"/articles/{n}.html", Route(body=article_html(n)))
     good = loopback.route("/feed.xml", Route(body=rss_feed(loopback.base_url, 5)))
-    hostile = _hostile_routes(loopback)
+    hostile = hostile_routes(loopback)
     feeds = {"good": good} | {name: url for name, (url, _) in hostile.items()}
     rules = make_rules_dir(tmp_path, feeds)
     env = {

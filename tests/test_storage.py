@@ -77,9 +77,10 @@ def test_same_text_under_another_url_is_stored_as_a_duplicate(database: Database
     database.add_feed_items(feed_id, [_item(1), _item(2)], NOW)
     first, second = database.claim_pending_articles("me", NOW, lease_s=30, limit=10)
     body = "Federal agents shot two people in Portland on Thursday, police said."
-    assert database.store_extraction(first.article_id, _page(body), fetched_at=NOW)
+    stored = database.store_extraction(first.article_id, _page(body), fetched_at=NOW)
+    assert stored is not None and stored.text == body
     reflowed = body.replace(" ", "  ").upper()
-    assert not database.store_extraction(second.article_id, _page(reflowed), fetched_at=NOW)
+    assert database.store_extraction(second.article_id, _page(reflowed), fetched_at=NOW) is None
     statuses = {a.article_id: a.status for a in database.articles()}
     assert statuses == {
         first.article_id: ArticleStatus.EXTRACTED,
