@@ -159,12 +159,13 @@ def once(
             report = run_once(settings, ignore_due=all_feeds, progress=progress)
         for name, error in report.feed_errors:
             stderr.print(f"feed {name}: {error}", markup=False, highlight=False)
-        for url, error in report.article_errors:
+        for url, error in [*report.article_errors, *report.article_retries]:
             stderr.print(f"article {url}: {error}", markup=False, highlight=False)
         stderr.print(
             f"polled {report.feeds_polled} feeds ({report.feeds_not_modified} unchanged, "
             f"{len(report.feed_errors)} failed); stored {report.articles_extracted} articles "
-            f"({len(report.article_errors)} failed, {report.duplicates} duplicates) "
+            f"({len(report.article_errors)} failed, {len(report.article_retries)} to retry, "
+            f"{report.duplicates} duplicates) "
             f"in {report.elapsed_s:.1f} s",
             markup=False,
             highlight=False,
@@ -239,6 +240,7 @@ def _article_json(article: ArticleRecord, incidents: list[str]) -> dict[str, Any
         "fetched": iso(article.fetched_at),
         "status": article.status,
         "error": article.error,
+        "retry_at": iso(article.retry_at),
         "revision": article.revision,
         "incidents": incidents,
     }

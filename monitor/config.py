@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,9 +10,45 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
-from monitor.revisions import DEFAULT_RECHECK_SCHEDULE, parse_recheck_schedule
 
 DEFAULT_DATA_DIR = Path("data")
+DEFAULT_RECHECK_SCHEDULE = "10m,1h,6h,24h"
+DEFAULT_PAGE_RETRY_SCHEDULE = "2m,10m,1h"
+
+_DURATION = re.compile(r"(\d+)\s*([smhd])", re.IGNORECASE)
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_delays(text: str, *, example: str) -> tuple[timedelta, ...]:
+    """A schedule setting such as '10m,1h,6h,24h' -> its delays, increasing.
+
+    Units are s, m, h and d; an empty setting means no delays at all. Raises
+    ValueError naming the bad item and showing `example`.
+    """
+    if not text.strip():
+        return ()
+    delays: list[timedelta] = []
+    for raw in text.split(","):
+        item = raw.strip()
+        found = _DURATION.fullmatch(item)
+        if found is None:
+            raise ValueError(
+                f"schedule {text!r}: item {item!r} is not a delay; write a whole number "
+                f"and a unit (s, m, h or d) per item, e.g. {example!r}"
+            )
+        delay = timedelta(seconds=int(found.group(1)) * _UNIT_S[found.group(2).lower()])
+        if delay <= timedelta(0):
+            raise ValueError(
+                f"schedule {text!r}: item {item!r} is zero; every delay must be "
+                f"positive, e.g. {example!r}"
+            )
+        if delays and delay <= delays[-1]:
+            raise ValueError(
+                f"schedule {text!r}: item {item!r} is not later than the one before it; "
+                f"list the delays in increasing order, e.g. {example!r}"
+            )
+        delays.append(delay)
+    return tuple(delays)
 
 
 class Settings(BaseSettings):
@@ -59,6 +96,7 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=8.0, gt=0)
     lease_ttl_s: float = Field(default=30.0, ge=3)
     recheck_schedule: str = DEFAULT_RECHECK_SCHEDULE
+    page_retry_schedule: str = DEFAULT_PAGE_RETRY_SCHEDULE
 
     @field_validator("log_level")
     @classmethod
@@ -70,14 +108,26 @@ class Settings(BaseSettings):
 
     @field_validator("recheck_schedule")
     @classmethod
-    def _valid_schedule(cls, value: str) -> str:
-        parse_recheck_schedule(value)  # its ValueError names the bad item and an example
+    def _valid_recheck_schedule(cls, value: str) -> str:
+        parse_delays(value, example=DEFAULT_RECHECK_SCHEDULE)  # names the bad item
+        return value
+
+    @field_validator("page_retry_schedule")
+    @classmethod
+    def _valid_page_retry_schedule(cls, value: str) -> str:
+        parse_delays(value, example=DEFAULT_PAGE_RETRY_SCHEDULE)
         return value
 
     @property
     def recheck_delays(self) -> tuple[timedelta, ...]:
         """When matched articles are re-fetched, counted from publication."""
-        return parse_recheck_schedule(self.recheck_schedule)
+        return parse_delays(self.recheck_schedule, example=DEFAULT_RECHECK_SCHEDULE)
+
+    @property
+    def page_retry_delays(self) -> tuple[timedelta, ...]:
+        """When a page that failed for a passing reason is fetched again, counted from
+        each failure; one retry per delay."""
+        return parse_delays(self.page_retry_schedule, example=DEFAULT_PAGE_RETRY_SCHEDULE)
 
     @property
     def resolved_database_url(self) -> str:

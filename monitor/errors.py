@@ -27,6 +27,11 @@ class FetchError(MonitorError):
     """A feed or page could not be fetched; only that feed or page is affected."""
 
 
+class TransientFetchError(FetchError):
+    """A failure worth another try later: a timeout, a refused or broken connection,
+    HTTP 408, 429 or 5xx."""
+
+
 class BlockedAddressError(FetchError):
     """The URL resolves to a loopback, private or otherwise non-public address."""
 

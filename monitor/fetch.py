@@ -38,7 +38,12 @@ from urllib.parse import urljoin
 import httpx
 
 from monitor.config import Settings
-from monitor.errors import BlockedAddressError, FetchError, ResponseTooLargeError
+from monitor.errors import (
+    BlockedAddressError,
+    FetchError,
+    ResponseTooLargeError,
+    TransientFetchError,
+)
 from monitor.model import FetchResult
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,8 @@ DEFAULT_ACCEPT = (
     "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Besides 5xx: the server asks for patience (request timeout, rate limit).
+TRANSIENT_STATUSES = frozenset({408, 429})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -215,7 +222,12 @@ class Fetcher:
                 elif 200 <= response.status_code < 300:
                     body = self._read_body(url, response, max_bytes, deadline)
                 else:
-                    raise FetchError(
+                    error = (
+                        TransientFetchError
+                        if response.status_code in TRANSIENT_STATUSES or response.status_code >= 500
+                        else FetchError
+                    )
+                    raise error(
                         f"fetch: {url} answered HTTP {response.status_code}"
                         + (f" (after redirect to {current})" if current != url else "")
                     )
@@ -266,12 +278,14 @@ class Fetcher:
         try:
             addresses = self._resolver_pool.submit(self._resolve, host, port).result(limit_s)
         except FutureTimeoutError as exc:
-            raise FetchError(
+            raise TransientFetchError(
                 f"fetch: {where} timed out after {limit_s:.3g} s resolving {host} "
                 "(MONITOR_CONNECT_TIMEOUT_S); check the hostname and the DNS server"
             ) from exc
         except (OSError, UnicodeError) as exc:
-            raise FetchError(
+            # EAI_AGAIN: the DNS server could not answer now; anything else is the name.
+            passing = isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_AGAIN
+            raise (TransientFetchError if passing else FetchError)(
                 f"fetch: {where}: cannot resolve {host} ({exc}); check the hostname"
             ) from exc
         if not addresses:
@@ -319,8 +333,8 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 raise self._timed_out(original, exc, deadline) from exc
             except httpx.HTTPError as exc:
-                raise FetchError(f"fetch: {original}: {_describe(exc)}") from exc
-        raise FetchError(
+                raise TransientFetchError(f"fetch: {original}: {_describe(exc)}") from exc
+        raise TransientFetchError(
             f"fetch: {original}: cannot connect to {hop.host} "
             f"({', '.join(hop.addresses)}): {_describe(last_error)}"
         ) from last_error
@@ -345,7 +359,7 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             raise self._timed_out(original, exc, deadline) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"fetch: {original}: {_describe(exc)}") from exc
+            raise TransientFetchError(f"fetch: {original}: {_describe(exc)}") from exc
         except zlib.error as exc:
             raise FetchError(
                 f"fetch: {original}: corrupt compressed body ({exc}); the server is at fault"
@@ -373,16 +387,18 @@ class Fetcher:
         """Seconds left before the total deadline; FetchError once it has passed."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchError(
+            raise TransientFetchError(
                 f"fetch: {original} timed out after {self._settings.total_timeout_s:g} s "
                 "in total (MONITOR_TOTAL_TIMEOUT_S)"
             )
         return remaining
 
-    def _timed_out(self, original: str, exc: httpx.TimeoutException, deadline: float) -> FetchError:
+    def _timed_out(
+        self, original: str, exc: httpx.TimeoutException, deadline: float
+    ) -> TransientFetchError:
         """The message for an httpx timeout, naming the limit that was hit."""
         if time.monotonic() >= deadline - 0.05:  # the wait was shortened to the total deadline
-            return FetchError(
+            return TransientFetchError(
                 f"fetch: {original} timed out after {self._settings.total_timeout_s:g} s "
                 "in total (MONITOR_TOTAL_TIMEOUT_S)"
             )
@@ -392,7 +408,9 @@ class Fetcher:
         else:
             limit, setting = self._settings.read_timeout_s, "MONITOR_READ_TIMEOUT_S"
             what = "waiting for data"
-        return FetchError(f"fetch: {original} timed out after {limit:g} s {what} ({setting})")
+        return TransientFetchError(
+            f"fetch: {original} timed out after {limit:g} s {what} ({setting})"
+        )
 
 
 class _Decoder:

@@ -30,14 +30,22 @@ from monitor.analysis import (
 )
 from monitor.config import Settings
 from monitor.delivery import Delivery, notifier_from_settings
-from monitor.errors import ConfigError, ExtractionError, FetchError
+from monitor.errors import ConfigError, ExtractionError, FetchError, TransientFetchError
 from monitor.extract import extract_html, is_html_content_type, read_plain_text
 from monitor.extractor_pool import ExtractorPool
 from monitor.feeds import canonical_url, parse_feed
 from monitor.fetch import Fetcher
 from monitor.match import MatchResult
 from monitor.metrics import METRICS, Metrics
-from monitor.model import Document, ExtractedPage, FeedItem, FeedSpec, FetchResult, ParsedFeed
+from monitor.model import (
+    Document,
+    ExtractedPage,
+    FeedItem,
+    FeedSpec,
+    FetchResult,
+    ParsedFeed,
+    iso,
+)
 from monitor.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from monitor.seeds import SeedArticle, load_seeds
 from monitor.storage import (
@@ -121,6 +129,8 @@ class CycleReport:
     articles_revised: int = 0
     duplicates: int = 0
     article_errors: list[tuple[str, str]] = field(default_factory=list)
+    # Pages that failed for a passing reason and wait for a retry (MONITOR_PAGE_RETRY_SCHEDULE).
+    article_retries: list[tuple[str, str]] = field(default_factory=list)
     elapsed_s: float = 0.0
 
 
@@ -205,6 +215,7 @@ class Pipeline:
                 "feeds_failed": len(report.feed_errors),
                 "articles_extracted": report.articles_extracted,
                 "articles_failed": len(report.article_errors),
+                "articles_to_retry": len(report.article_retries),
                 "elapsed_ms": int(report.elapsed_s * 1000),
             },
         )
@@ -335,7 +346,7 @@ class Pipeline:
         this thread stores and analyses each page as its extraction finishes.
         """
         self.analyse_leftovers()
-        self.progress.start("articles", self.database.pending_count())
+        self.progress.start("articles", self.database.pending_count(self.clock()))
         while not self.stop.is_set():
             batch = self.database.claim_pending_articles(
                 self.owner,
@@ -396,6 +407,9 @@ class Pipeline:
         """The fetched page if it can be extracted; otherwise the failure is stored."""
         try:
             result = fetched.result()
+        except TransientFetchError as exc:
+            self._retry_later_or_fail(article, exc, report)
+            return None
         except FetchError as exc:
             self._fail_article(article, ArticleStatus.FETCH_FAILED, str(exc), report)
             return None
@@ -438,6 +452,27 @@ class Pipeline:
             self.metrics.record_article(ArticleStatus.DUPLICATE)
         self.progress.advance()
         log.debug("article extracted", extra={"article_id": article.article_id, "url": article.url})
+
+    def _retry_later_or_fail(
+        self, article: PendingArticle, exc: TransientFetchError, report: CycleReport
+    ) -> None:
+        """A passing failure (timeout, 5xx, 429...): the article stays pending until its next
+        try on MONITOR_PAGE_RETRY_SCHEDULE; after the last one it is fetch_failed."""
+        delays = self.settings.page_retry_delays
+        if article.fetch_attempts >= len(delays):
+            tries = article.fetch_attempts + 1
+            error = f"{exc} (gave up after {tries} tries)" if delays else str(exc)
+            self._fail_article(article, ArticleStatus.FETCH_FAILED, error, report)
+            return
+        now = self.clock()
+        retry_at = now + delays[article.fetch_attempts]
+        error = f"{exc}; retry {article.fetch_attempts + 1} of {len(delays)} at {iso(retry_at)}"
+        self.database.defer_article(
+            article.article_id, error=error, retry_at=retry_at, fetched_at=now
+        )
+        report.article_retries.append((article.url, error))
+        self.progress.advance()
+        log.warning("article fetch failed; will retry", extra={"url": article.url, "error": error})
 
     def _fail_article(
         self, article: PendingArticle, status: str, error: str, report: CycleReport

@@ -1,6 +1,6 @@
 """Stealth edits: when to re-fetch a published article, and what its edit changed.
 
-Input: a recheck schedule setting ("10m,1h,6h,24h"), an article's publication
+Input: the recheck delays (MONITOR_RECHECK_SCHEDULE, parsed by config), an article's publication
 and first-seen times and how many rechecks it has had; for an edit, the claims
 of one article's previous revision and of its new revision.
 Output: the time of the next re-fetch (None: no more rechecks), and "edit"
@@ -13,7 +13,6 @@ an unchanged page is never re-extracted, so it never reaches `edit_alerts`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,54 +23,15 @@ from monitor.claims import Claim, Stance
 from monitor.compare import shown
 
 __all__ = [
-    "DEFAULT_RECHECK_SCHEDULE",
     "EDIT",
     "edit_alerts",
     "next_recheck_at",
-    "parse_recheck_schedule",
     "skip_overdue_checks",
 ]
 
-DEFAULT_RECHECK_SCHEDULE = "10m,1h,6h,24h"
 EDIT = "edit"
 
 # ------------------------------------------------------------------------ schedule
-
-_DURATION = re.compile(r"(\d+)\s*([smhd])", re.IGNORECASE)
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_recheck_schedule(text: str) -> tuple[timedelta, ...]:
-    """'10m,1h,6h,24h' -> the delays after publication at which to re-fetch, increasing.
-
-    Units are s, m, h and d; an empty setting means no rechecks. Raises
-    ValueError naming the bad item and showing a valid example.
-    """
-    if not text.strip():
-        return ()
-    delays: list[timedelta] = []
-    for raw in text.split(","):
-        item = raw.strip()
-        found = _DURATION.fullmatch(item)
-        if found is None:
-            raise ValueError(
-                f"recheck schedule {text!r}: item {item!r} is not a delay; write a whole "
-                f"number and a unit (s, m, h or d) per item, e.g. {DEFAULT_RECHECK_SCHEDULE!r}"
-            )
-        delay = timedelta(seconds=int(found.group(1)) * _UNIT_S[found.group(2).lower()])
-        if delay <= timedelta(0):
-            raise ValueError(
-                f"recheck schedule {text!r}: item {item!r} is zero; every delay must be "
-                f"positive, e.g. {DEFAULT_RECHECK_SCHEDULE!r}"
-            )
-        if delays and delay <= delays[-1]:
-            raise ValueError(
-                f"recheck schedule {text!r}: item {item!r} is not later than the one "
-                f"before it; list the delays in increasing order, "
-                f"e.g. {DEFAULT_RECHECK_SCHEDULE!r}"
-            )
-        delays.append(delay)
-    return tuple(delays)
 
 
 def _anchor(published_at: datetime | None, first_seen_at: datetime) -> datetime:

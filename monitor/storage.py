@@ -132,6 +132,8 @@ class ArticleRow(SQLModel, table=True):
     lease_expires_at: datetime | None = _utc_column()
     recheck_count: int = 0
     next_recheck_at: datetime | None = _utc_column(index=True)
+    fetch_attempts: int = 0
+    next_fetch_at: datetime | None = _utc_column()
 
 
 class ArticleRevisionRow(SQLModel, table=True):
@@ -272,6 +274,7 @@ class ArticleRecord:
     status: str
     error: str | None
     revision: int
+    retry_at: datetime | None  # a pending article whose last fetch failed: its next try
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +362,7 @@ class PendingArticle:
 
     article_id: int
     url: str
+    fetch_attempts: int = 0  # failed fetches so far (each one retried later)
 
 
 def new_lease_owner() -> str:
@@ -399,6 +403,11 @@ def _source_of(row: ArticleRow) -> str:
     return host or "unknown"
 
 
+def _fetch_due(now: datetime) -> sa.ColumnElement[bool]:
+    """Not waiting for a retry's time (see Database.defer_article)."""
+    return sa.or_(col(ArticleRow.next_fetch_at).is_(None), col(ArticleRow.next_fetch_at) <= now)
+
+
 def _as_article_record(row: ArticleRow) -> ArticleRecord:
     assert row.id is not None
     return ArticleRecord(
@@ -412,6 +421,7 @@ def _as_article_record(row: ArticleRow) -> ArticleRecord:
         status=row.status,
         error=row.error,
         revision=row.revision,
+        retry_at=row.next_fetch_at if row.status == ArticleStatus.PENDING else None,
     )
 
 
@@ -954,19 +964,22 @@ class Database:
         with self.session() as session:
             return [_as_ledger_entry(row) for row in session.exec(query)]
 
-    def pending_count(self) -> int:
-        """How many articles still wait for their page (for progress bars)."""
-        query = select(sa.func.count()).where(ArticleRow.status == ArticleStatus.PENDING)
+    def pending_count(self, now: datetime) -> int:
+        """How many articles wait for their page and are due (for progress bars)."""
+        query = select(sa.func.count()).where(
+            ArticleRow.status == ArticleStatus.PENDING, _fetch_due(now)
+        )
         with self.session() as session:
             return int(session.exec(query).one())
 
     def claim_pending_articles(
         self, owner: str, now: datetime, *, lease_s: float, limit: int
     ) -> list[PendingArticle]:
-        """Lease up to `limit` articles still waiting for their page, oldest first."""
+        """Lease up to `limit` articles waiting for their page (and not for a retry's time),
+        oldest first."""
         ids = self._claim(
             ArticleRow,
-            col(ArticleRow.status) == ArticleStatus.PENDING,
+            sa.and_(col(ArticleRow.status) == ArticleStatus.PENDING, _fetch_due(now)),
             col(ArticleRow.id),
             owner=owner,
             now=now,
@@ -976,7 +989,11 @@ class Database:
         with self.session() as session:
             rows = session.exec(select(ArticleRow).where(col(ArticleRow.id).in_(ids)))
             return sorted(
-                (PendingArticle(article_id=r.id, url=r.url) for r in rows if r.id is not None),
+                (
+                    PendingArticle(article_id=r.id, url=r.url, fetch_attempts=r.fetch_attempts)
+                    for r in rows
+                    if r.id is not None
+                ),
                 key=lambda a: a.article_id,
             )
 
@@ -1019,6 +1036,25 @@ class Database:
             row.status, row.error, row.fetched_at = status, error, fetched_at
             row.lease_owner = row.lease_expires_at = None
             session.commit()
+
+    def defer_article(
+        self, article_id: int, *, error: str, retry_at: datetime, fetched_at: datetime
+    ) -> None:
+        """A fetch failed for a passing reason: keep the article pending until retry_at,
+        with the error shown, and count the attempt."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(ArticleRow)
+                .where(col(ArticleRow.id) == article_id)
+                .values(
+                    error=error,
+                    fetched_at=fetched_at,
+                    next_fetch_at=retry_at,
+                    fetch_attempts=ArticleRow.fetch_attempts + 1,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            )
 
     def add_article(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,78 @@ def test_once_stores_fifty_articles_then_a_304_downloads_nothing(
     [feed] = json.loads(_invoke(env, "feeds", "--json")[1])
     assert feed["status"] == 304
     assert len(json.loads(_invoke(env, "articles", "--json")[1])) == 50
+
+
+def _statuses(env: dict[str, str]) -> dict[str, tuple[str, str | None, str | None]]:
+    """URL path -> (status, error, retry_at) from `monitor articles --json`."""
+    listed = json.loads(_invoke(env, "articles", "--json")[1])
+    return {a["url"].split("/", 3)[3]: (a["status"], a["error"], a["retry_at"]) for a in listed}
+
+
+def test_a_page_that_fails_for_a_passing_reason_is_retried_and_not_lost(
+    loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    """A 503 leaves the article pending with the error and its retry time; a cycle before
+    that time does not fetch it; the cycle after it stores it."""
+    feed_url = _serve_site(loopback, 2)
+    loopback.route("/articles/1.html", Route(status=503, body=b"busy"))
+    _write_feeds(tmp_path / "rules", {"ledger": feed_url})
+    env = _env(
+        tmp_path,
+        MONITOR_ALLOWED_HOSTS=f"127.0.0.1:{loopback.port}",
+        MONITOR_PAGE_RETRY_SCHEDULE="2s,1h",
+    )
+
+    code, _, err = _invoke(env, "once")
+    assert code == 0, err
+    assert "(0 failed, 1 to retry, 0 duplicates)" in err
+    status, error, retry_at = _statuses(env)["articles/1.html"]
+    assert status == "pending" and retry_at is not None
+    assert error is not None and "HTTP 503" in error and "retry 1 of 2" in error
+
+    loopback.route("/articles/1.html", Route(body=article_html(1)))
+    _invoke(env, "once")  # too early: the page is not asked for
+    assert loopback.hits("/articles/1.html") == 1
+    time.sleep(2.1)
+    code, _, err = _invoke(env, "once")
+    assert code == 0, err
+    assert _statuses(env)["articles/1.html"] == ("extracted", None, None)
+    assert loopback.hits("/articles/1.html") == 2
+
+
+def test_a_page_is_fetch_failed_after_its_last_retry_or_at_once_when_the_failure_is_permanent(
+    loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    """A page answering 500 every time gives up after the schedule's retries; a 404 is
+    fetch_failed on its first try."""
+    feed_url = _serve_site(loopback, 2)
+    loopback.route("/articles/0.html", Route(status=500, body=b"oops"))
+    loopback.route("/articles/1.html", Route(status=404, body=b"gone"))
+    _write_feeds(tmp_path / "rules", {"ledger": feed_url})
+    env = _env(
+        tmp_path,
+        MONITOR_ALLOWED_HOSTS=f"127.0.0.1:{loopback.port}",
+        MONITOR_PAGE_RETRY_SCHEDULE="1s",
+    )
+
+    _invoke(env, "once")
+    assert _statuses(env)["articles/1.html"][0] == "fetch_failed"
+    assert _statuses(env)["articles/0.html"][0] == "pending"
+    time.sleep(1.1)
+    code, _, err = _invoke(env, "once")
+    assert code == 0, err
+    status, error, retry_at = _statuses(env)["articles/0.html"]
+    assert (status, retry_at) == ("fetch_failed", None)
+    assert error is not None and "HTTP 500 (gave up after 2 tries)" in error
+    assert loopback.hits("/articles/0.html") == 2
+    assert loopback.hits("/articles/1.html") == 1
+
+
+def test_bad_page_retry_schedule_is_a_configuration_error(tmp_path: Path) -> None:
+    """A schedule that is not a list of delays names the bad item and an example."""
+    code, _, err = _invoke(_env(tmp_path, MONITOR_PAGE_RETRY_SCHEDULE="2m,soon"), "once")
+    assert code != 0
+    assert "'soon'" in err and "2m,10m,1h" in err
 
 
 def test_once_without_all_skips_feeds_not_yet_due(loopback: LoopbackServer, tmp_path: Path) -> None:

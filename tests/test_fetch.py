@@ -12,7 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from monitor.config import Settings
-from monitor.errors import BlockedAddressError, FetchError, ResponseTooLargeError
+from monitor.errors import (
+    BlockedAddressError,
+    FetchError,
+    ResponseTooLargeError,
+    TransientFetchError,
+)
 from monitor.fetch import Fetcher, check_address
 from tests.loopback import LoopbackServer, Route, big_body, gzip_bomb
 
@@ -385,7 +390,7 @@ def test_hanging_server_is_cut_off_by_the_read_timeout(loopback: LoopbackServer)
 
     with Fetcher(allowing(loopback)) as fetcher:
         started = time.monotonic()
-        with pytest.raises(FetchError, match="timed out after 1 s") as caught:
+        with pytest.raises(TransientFetchError, match="timed out after 1 s") as caught:
             fetcher.fetch(url, max_bytes=MB)
 
     assert time.monotonic() - started < 2.5
@@ -410,7 +415,7 @@ def test_dripping_server_is_cut_off_by_the_total_deadline(loopback: LoopbackServ
 
     with Fetcher(allowing(loopback, total_timeout_s=2)) as fetcher:
         started = time.monotonic()
-        with pytest.raises(FetchError, match="timed out after 2 s in total"):
+        with pytest.raises(TransientFetchError, match="timed out after 2 s in total"):
             fetcher.fetch(url, max_bytes=MB)
 
     assert time.monotonic() - started < 3.5
@@ -463,24 +468,30 @@ def test_redirect_loop_is_refused(loopback: LoopbackServer) -> None:
     assert loopback.hits("/loop.xml") == 4
 
 
-@pytest.mark.parametrize("status", [500, 503, 403, 410])
+@pytest.mark.parametrize(
+    ("status", "passing"),
+    [(500, True), (503, True), (429, True), (408, True), (403, False), (410, False)],
+)
 def test_error_status_is_a_fetch_error_naming_the_status(
-    loopback: LoopbackServer, status: int
+    loopback: LoopbackServer, status: int, passing: bool
 ) -> None:
-    """Non-2xx answers (other than 304) fail with "answered HTTP <status>"."""
+    """Non-2xx answers (other than 304) fail with "answered HTTP <status>"; 5xx, 429 and
+    408 are passing failures (worth a retry), other 4xx are not."""
     url = loopback.route("/feed.xml", Route(status=status, body=b"oops"))
 
     with (
         Fetcher(allowing(loopback)) as fetcher,
-        pytest.raises(FetchError, match=f"^fetch: {re.escape(url)} answered HTTP {status}$"),
+        pytest.raises(FetchError, match=f"^fetch: {re.escape(url)} answered HTTP {status}$") as e,
     ):
         fetcher.fetch(url, max_bytes=MB)
+    assert isinstance(e.value, TransientFetchError) is passing
 
 
 def test_unknown_path_is_a_404_error(loopback: LoopbackServer) -> None:
     """The loopback server answers unknown paths with 404, which the fetcher reports."""
-    with Fetcher(allowing(loopback)) as fetcher, pytest.raises(FetchError, match="HTTP 404"):
+    with Fetcher(allowing(loopback)) as fetcher, pytest.raises(FetchError, match="HTTP 404") as e:
         fetcher.fetch(f"{loopback.base_url}/missing", max_bytes=MB)
+    assert not isinstance(e.value, TransientFetchError)
 
 
 def test_non_html_body_is_returned_with_its_content_type(loopback: LoopbackServer) -> None:
@@ -498,7 +509,10 @@ def test_nothing_listening_is_a_fetch_error(loopback: LoopbackServer) -> None:
     port = loopback.port
     loopback.close()
 
-    with Fetcher(allowing(loopback)) as fetcher, pytest.raises(FetchError, match="cannot connect"):
+    with (
+        Fetcher(allowing(loopback)) as fetcher,
+        pytest.raises(TransientFetchError, match="cannot connect"),
+    ):
         fetcher.fetch(f"http://127.0.0.1:{port}/feed.xml", max_bytes=MB)
 
 

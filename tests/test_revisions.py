@@ -13,21 +13,16 @@ from monitor.alerts import AlertDraft, claim_view
 from monitor.analysis import RuleSet, analyse_claims, load_rule_set, match
 from monitor.claim_schema import ClaimValue
 from monitor.claims import Claim, Stance
+from monitor.config import DEFAULT_RECHECK_SCHEDULE, parse_delays
 from monitor.model import Document
-from monitor.revisions import (
-    DEFAULT_RECHECK_SCHEDULE,
-    edit_alerts,
-    next_recheck_at,
-    parse_recheck_schedule,
-    skip_overdue_checks,
-)
+from monitor.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from tests.claimkit import claim as make_claim
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PDX = "pdx-2026-01-08"
 URL = "https://www.opb.org/article/2026/01/08/portland-shooting/"
 PUBLISHED_AT = datetime(2026, 1, 8, 23, 0, tzinfo=UTC)
-SCHEDULE = parse_recheck_schedule(DEFAULT_RECHECK_SCHEDULE)
+SCHEDULE = parse_delays(DEFAULT_RECHECK_SCHEDULE, example=DEFAULT_RECHECK_SCHEDULE)
 MIN, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
 
@@ -82,7 +77,7 @@ def test_schedule_setting_parses_to_increasing_delays(
     text: str, expected: tuple[timedelta, ...]
 ) -> None:
     """A schedule setting becomes the delays after publication, in order."""
-    assert parse_recheck_schedule(text) == expected
+    assert parse_delays(text, example=DEFAULT_RECHECK_SCHEDULE) == expected
 
 
 @pytest.mark.parametrize(
@@ -100,7 +95,7 @@ def test_schedule_setting_parses_to_increasing_delays(
 def test_bad_schedule_names_the_item_and_shows_an_example(text: str, bad_item: str) -> None:
     """A bad schedule is a ValueError naming the offending item and a valid example."""
     with pytest.raises(ValueError, match=re.escape(f"item {bad_item!r}")) as raised:
-        parse_recheck_schedule(text)
+        parse_delays(text, example=DEFAULT_RECHECK_SCHEDULE)
     assert "'10m,1h,6h,24h'" in str(raised.value)
 
 
