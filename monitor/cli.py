@@ -26,7 +26,7 @@ from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError, MonitorError
 from monitor.logs import configure_logging
 from monitor.model import iso
-from monitor.storage import AlertRecord, ArticleRecord, Database, FeedState
+from monitor.storage import AlertRecord, ArticleRecord, Database, DeliveryStatus, FeedState
 
 log = logging.getLogger(__name__)
 
@@ -521,7 +521,15 @@ def claims(
         )
 
 
-def _alert_json(alert: AlertRecord) -> dict[str, Any]:
+def _waiting_behind(alert: AlertRecord, head: AlertRecord | None) -> int | None:
+    """The outbox's head, when it is failing and this pending alert waits behind it
+    (delivery goes in order, so one outage holds up every later alert)."""
+    if head is None or head.last_error is None or alert.alert_id == head.alert_id:
+        return None
+    return head.alert_id if alert.delivery_status == DeliveryStatus.PENDING else None
+
+
+def _alert_json(alert: AlertRecord, head: AlertRecord | None) -> dict[str, Any]:
     return {
         "id": alert.alert_id,
         "incident": alert.incident_id,
@@ -539,7 +547,19 @@ def _alert_json(alert: AlertRecord) -> dict[str, Any]:
         "seeded": alert.is_seeded,
         "delivery_status": alert.delivery_status,
         "delivery_error": alert.last_error,
+        "waiting_behind": _waiting_behind(alert, head),
     }
+
+
+def _delivery_state(alert: AlertRecord, head: AlertRecord | None) -> str:
+    if alert.is_seeded:
+        return "seeded"
+    behind = _waiting_behind(alert, head)
+    if behind is not None:
+        return f"{alert.delivery_status}, waiting behind #{behind}"
+    if alert.last_error and alert.delivery_status != DeliveryStatus.DELIVERED:
+        return f"{alert.delivery_status}: {_short(alert.last_error)}"
+    return alert.delivery_status
 
 
 @app.command()
@@ -570,11 +590,12 @@ def alerts(
                 highlight=False,
             )
         records = database.alerts(incident_id=incident, since=since_at)
+        head = next(iter(database.pending_alerts(limit=1)), None)
     if as_json:
-        _print_json([_alert_json(a) for a in records])
+        _print_json([_alert_json(a, head) for a in records])
         return
     for alert in records:
-        state = "seeded" if alert.is_seeded else alert.delivery_status
+        state = _delivery_state(alert, head)
         stdout.print(
             f"#{alert.alert_id} [{state}] {alert.kind} {alert.incident_id or '(new)'} "
             f"{alert.slot or ''}: {alert.reason}",

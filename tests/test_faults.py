@@ -144,8 +144,8 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
 def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
     fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer, slack: FakeSlack
 ) -> None:
-    """While Slack answers 500, `monitor alerts --json` shows every alert pending and the one
-    at the head of the outbox with its delivery error (later ones wait behind it, in order);
+    """While Slack answers 500, `monitor alerts --json` shows every alert pending, the one
+    at the head of the outbox with its delivery error and the later ones waiting behind it;
     once Slack heals every alert is posted exactly once."""
     feed, paths = serve_news(loopback, 2, list(FOLLOW_UPS))
     make_rules_dir(fleet.workdir, {"desk": feed})
@@ -169,6 +169,10 @@ def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
     assert {a["delivery_status"] for a in shown} == {"pending"}
     assert not any(a["delivered"] for a in shown)
     assert "HTTP 500" in shown[0]["delivery_error"]
+    assert shown[0]["waiting_behind"] is None
+    assert {a["waiting_behind"] for a in shown[1:]} == {shown[0]["id"]}
+    listing = fleet.cli("alerts")
+    assert f"[pending, waiting behind #{shown[0]['id']}]" in listing
     assert slack.messages == []
     # Slack's outage is shown in the outbox, not by /healthz: restarting the
     # daemon would not bring Slack back, and the cycles go on.
@@ -180,6 +184,8 @@ def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
     assert replica.process.poll() is None
     assert healthy(replica)
     assert_each_alert_posted_once(engine, slack)
+    after = [a for a in json.loads(fleet.cli("alerts", "--json")) if not a["seeded"]]
+    assert {a["waiting_behind"] for a in after} == {None}
 
 
 @pytest.mark.postgres
