@@ -395,11 +395,17 @@ def _as_feed_state(row: FeedRow) -> FeedState:
 
 
 def _source_of(row: ArticleRow) -> str:
-    if row.source_label:
-        return row.source_label
-    if row.outlet:
-        return row.outlet
-    host = re.sub(r"^[a-z]+://", "", row.url).split("/", 1)[0]
+    return _source(row.source_label, row.outlet, row.url)
+
+
+def _source(source_label: str | None, outlet: str | None, url: str) -> str:
+    """The name an article's claims are attributed to: the label given at ingest or seed,
+    else the outlet's own name, else the host."""
+    if source_label:
+        return source_label
+    if outlet:
+        return outlet
+    host = re.sub(r"^[a-z]+://", "", url).split("/", 1)[0]
     return host or "unknown"
 
 
@@ -1003,29 +1009,66 @@ class Database:
         """Store extracted text and return the stored article, or None when the same text
         is already stored under another article (a duplicate)."""
         digest = content_hash(page.text)
-        with self.session() as session:
-            row = session.get_one(ArticleRow, article_id)
-            row.lease_owner = row.lease_expires_at = None
-            twin = session.exec(
-                select(ArticleRow.id).where(
-                    ArticleRow.content_hash == digest, ArticleRow.id != article_id
-                )
-            ).first()
-            row.fetched_at = fetched_at
+        this_article = col(ArticleRow.id) == article_id
+        # Core statements, not ORM objects: this runs once per article, on the hot path.
+        with self.engine.begin() as connection:
+            twin = connection.execute(
+                sa.select(col(ArticleRow.id))
+                .where(col(ArticleRow.content_hash) == digest, col(ArticleRow.id) != article_id)
+                .limit(1)
+            ).scalar()
+            done = {
+                "fetched_at": fetched_at,
+                "error": None,
+                "lease_owner": None,
+                "lease_expires_at": None,
+            }
             if twin is not None:
-                row.status, row.duplicate_of, row.error = ArticleStatus.DUPLICATE, twin, None
-                session.commit()
+                connection.execute(
+                    sa.update(ArticleRow)
+                    .where(this_article)
+                    .values(status=ArticleStatus.DUPLICATE, duplicate_of=twin, **done)
+                )
                 return None
-            row.text, row.content_hash = page.text, digest
-            row.title = page.title or row.title
-            row.outlet = page.site_name or row.outlet
-            row.author = page.author
-            row.canonical_url = page.canonical_url
-            row.published_at = row.published_at or page.published_at
-            row.revision += 1
-            row.status, row.error = ArticleStatus.EXTRACTED, None
-            session.commit()
-            return _as_document(row)
+            found: dict[str, Any] = {"author": page.author, "canonical_url": page.canonical_url}
+            if page.title:
+                found["title"] = page.title
+            if page.site_name:
+                found["outlet"] = page.site_name
+            if page.published_at is not None:
+                found["published_at"] = sa.func.coalesce(
+                    col(ArticleRow.published_at),
+                    sa.literal(page.published_at, UTCDateTime()),
+                )
+            row = connection.execute(
+                sa.update(ArticleRow)
+                .where(this_article)
+                .values(
+                    text=page.text,
+                    content_hash=digest,
+                    revision=col(ArticleRow.revision) + 1,
+                    status=ArticleStatus.EXTRACTED,
+                    **found,
+                    **done,
+                )
+                .returning(
+                    col(ArticleRow.url),
+                    col(ArticleRow.title),
+                    col(ArticleRow.source_label),
+                    col(ArticleRow.outlet),
+                    col(ArticleRow.published_at),
+                    col(ArticleRow.origin),
+                )
+            ).one()
+        return StoredDocument(
+            article_id=article_id,
+            url=row.url,
+            title=row.title,
+            text=page.text,
+            source=_source(row.source_label, row.outlet, row.url),
+            published_at=row.published_at,
+            origin=row.origin,
+        )
 
     def record_article_failure(
         self, article_id: int, *, status: str, error: str, fetched_at: datetime

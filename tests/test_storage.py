@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from monitor.model import ExtractedPage, FeedItem, FeedSpec
-from monitor.storage import ArticleStatus, Database, content_hash
+from monitor.storage import ArticleRow, ArticleStatus, Database, content_hash
 
 NOW = datetime(2026, 1, 9, 12, 0, tzinfo=UTC)
 
@@ -130,6 +130,54 @@ def test_datetimes_come_back_timezone_aware(database: Database) -> None:
     [article] = database.articles()
     assert article.published_at == NOW - timedelta(hours=1)
     assert article.published_at is not None and article.published_at.tzinfo is not None
+
+
+def test_extraction_keeps_the_feed_date_and_fills_what_the_feed_lacked(
+    database: Database,
+) -> None:
+    """The feed's publication time wins over the page's; a page date fills a missing one;
+    the page's headline and outlet are stored; the returned document is what is stored."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(1), _item(2, guid="undated")], NOW)
+    dated, undated = database.claim_pending_articles("me", NOW, lease_s=30, limit=10)
+    page_date = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    page = ExtractedPage(
+        text="Agents fired at a car in Portland on Thursday, police said.",
+        title="Page headline",
+        author="A. Reporter",
+        published_at=page_date,
+        site_name="Example News",
+        canonical_url="https://news.example/canonical",
+    )
+    stored = database.store_extraction(dated.article_id, page, fetched_at=NOW)
+    assert stored is not None
+    assert (stored.title, stored.source, stored.published_at, stored.text) == (
+        "Page headline",
+        "Example News",
+        NOW - timedelta(hours=1),
+        page.text,
+    )
+    assert stored == database.document(dated.article_id)
+    with database.session() as session:  # a feed entry without a date
+        row = session.get_one(ArticleRow, undated.article_id)
+        row.published_at = None
+        session.commit()
+    other = ExtractedPage(
+        text="A different story about a city budget vote.",
+        title="",
+        author=None,
+        published_at=page_date,
+        site_name=None,
+        canonical_url=None,
+    )
+    filled = database.store_extraction(undated.article_id, other, fetched_at=NOW)
+    assert filled is not None
+    assert (filled.title, filled.source, filled.published_at) == (
+        "Story 2",
+        "news.example",
+        page_date,
+    )
+    assert [a.revision for a in database.articles()] == [1, 1]
 
 
 def test_removed_feeds_stop_being_listed(database: Database) -> None:
