@@ -14,6 +14,7 @@ Exported names (counters get prometheus_client's `_total` suffix):
     monitor_fetch_errors_total{kind}           see FETCH_ERROR_KINDS
     monitor_articles_processed_total{status}   extracted | fetch_failed | extract_failed | duplicate
     monitor_claims_recorded_total
+    monitor_rechecks_total{outcome}            see RECHECK_OUTCOMES
     monitor_alerts_raised_total{kind}
     monitor_alerts_delivered_total
     monitor_alerts_failed_total
@@ -39,6 +40,9 @@ FETCH_ERROR_KINDS = (
     "parse",
     "other",
 )
+# A re-check of a published article: the server said 304, the bytes were the same,
+# the extracted text was the same, the text changed (a new revision), or it failed.
+RECHECK_OUTCOMES = ("not_modified", "same_page", "same_text", "edited", "failed")
 # A cycle polls up to dozens of feeds and extracts their new pages: seconds to minutes.
 CYCLE_BUCKETS_S = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
@@ -91,6 +95,12 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+        self.rechecks = Counter(
+            "monitor_rechecks",
+            "Re-fetches of published articles, by outcome (see RECHECK_OUTCOMES).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.claims_recorded = Counter(
             "monitor_claims_recorded", "Claims added to the ledger.", registry=self.registry
         )
@@ -124,6 +134,8 @@ class Metrics:
             self.fetch_errors.labels(kind=kind)
         for status in ARTICLE_STATUSES:
             self.articles_processed.labels(status=status)
+        for outcome in RECHECK_OUTCOMES:
+            self.rechecks.labels(outcome=outcome)
 
     def record_feed_poll(self, outcome: str) -> None:
         """Count one feed poll: ok, not_modified or error."""
@@ -139,6 +151,12 @@ class Metrics:
         """Count one processed article by its resulting status."""
         label = _check_label(status, ARTICLE_STATUSES, "article status")
         self.articles_processed.labels(status=label).inc()
+
+    def record_recheck(self, outcome: str) -> None:
+        """Count one re-check of a published article by its outcome."""
+        self.rechecks.labels(
+            outcome=_check_label(outcome, RECHECK_OUTCOMES, "recheck outcome")
+        ).inc()
 
     def record_claims(self, count: int = 1) -> None:
         """Count claims added to the ledger."""

@@ -53,6 +53,7 @@ from monitor.storage import (
     Database,
     FeedState,
     IncidentLink,
+    PageCheck,
     PendingArticle,
     RecheckDue,
     StoredDocument,
@@ -359,13 +360,14 @@ class Pipeline:
             self._process_batch(batch, report)
 
     def _process_batch(self, pending: Sequence[PendingArticle], report: CycleReport) -> None:
-        extracting: dict[Future[ExtractedPage], PendingArticle] = {}
+        extracting: dict[Future[ExtractedPage], tuple[PendingArticle, PageCheck]] = {}
         # Enough queued work to keep every worker busy, no more pages in memory than that.
         limit = 2 * self.extractors.workers
         for article, fetched in self._fetch_pages(pending):
             result = self._checked_fetch(article, fetched, report)
             if result is not None:
-                extracting[self.extractors.submit(result.body, result.final_url)] = article
+                extraction = self.extractors.submit(result.body, result.final_url)
+                extracting[extraction] = (article, PageCheck.of(result))
             self._collect_extractions(extracting, report, block=len(extracting) >= limit)
         while extracting:
             self._collect_extractions(extracting, report, block=True)
@@ -389,7 +391,11 @@ class Pipeline:
                 article = next(queue, None)
                 if article is not None:
                     future = pool.submit(
-                        self.fetcher.fetch, article.url, max_bytes=self.settings.max_page_bytes
+                        self.fetcher.fetch,
+                        article.url,
+                        max_bytes=self.settings.max_page_bytes,
+                        etag=article.etag,
+                        last_modified=article.last_modified,
                     )
                     in_flight[future] = article
 
@@ -421,7 +427,7 @@ class Pipeline:
 
     def _collect_extractions(
         self,
-        extracting: dict[Future[ExtractedPage], PendingArticle],
+        extracting: dict[Future[ExtractedPage], tuple[PendingArticle, PageCheck]],
         report: CycleReport,
         *,
         block: bool,
@@ -431,17 +437,24 @@ class Pipeline:
         if not done and block and extracting:
             done = list(wait(extracting, return_when=FIRST_COMPLETED).done)
         for future in done:
-            self._store_page(extracting.pop(future), future, report)
+            article, check = extracting.pop(future)
+            self._store_page(article, check, future, report)
 
     def _store_page(
-        self, article: PendingArticle, extracted: Future[ExtractedPage], report: CycleReport
+        self,
+        article: PendingArticle,
+        check: PageCheck,
+        extracted: Future[ExtractedPage],
+        report: CycleReport,
     ) -> None:
         try:
             page = self.extractors.result(extracted, article.url)
         except ExtractionError as exc:
             self._fail_article(article, ArticleStatus.EXTRACT_FAILED, str(exc), report)
             return
-        stored = self.database.store_extraction(article.article_id, page, fetched_at=self.clock())
+        stored = self.database.store_extraction(
+            article.article_id, page, fetched_at=self.clock(), check=check
+        )
         if stored is not None:
             report.articles_extracted += 1
             self.metrics.record_article(ArticleStatus.EXTRACTED)
@@ -572,9 +585,11 @@ class Pipeline:
     def recheck_published(self, report: CycleReport) -> None:
         """Re-fetch articles due for a re-check; a changed text becomes a new revision.
 
-        An unchanged text (same hash) costs no claim extraction. A changed one is
-        stored as a revision and analysed again: claims the outlet changed raise
-        `edit` alerts with the sentence before and after.
+        The page is asked for conditionally (its ETag and Last-Modified): a 304, or
+        the same bytes, costs no extraction; the same text (hash) costs no claim
+        extraction. A changed text is stored as a revision and analysed again:
+        claims the outlet changed raise `edit` alerts with the sentence before and
+        after.
         """
         while not self.stop.is_set():
             due = self.database.claim_due_rechecks(
@@ -586,7 +601,15 @@ class Pipeline:
             if not due:
                 return
             by_id = {item.article_id: item for item in due}
-            pending = [PendingArticle(item.article_id, item.url) for item in due]
+            pending = [
+                PendingArticle(
+                    item.article_id,
+                    item.url,
+                    etag=item.page.etag,
+                    last_modified=item.page.last_modified,
+                )
+                for item in due
+            ]
             for article, fetched in self._fetch_pages(pending):
                 self._recheck(by_id[article.article_id], fetched, report)
 
@@ -594,22 +617,12 @@ class Pipeline:
         now = self.clock()
         first_seen = item.first_seen_at or now
         try:
-            result = fetched.result()
-            page = self.extractors.result(
-                self.extractors.submit(result.body, result.final_url), item.url
-            )
+            outcome = self._recheck_page(item, fetched.result(), now, report)
         except (FetchError, ExtractionError) as exc:
             # The stored revision stands; the next scheduled check tries again.
             log.info("re-check failed", extra={"article_id": item.article_id, "error": str(exc)})
-        else:
-            if content_hash(page.text) != item.content_hash:
-                revision = self.database.store_revision(item.article_id, page, fetched_at=now)
-                self.analyse(item.article_id, is_edit=True)
-                report.articles_revised += 1
-                log.info(
-                    "article edited",
-                    extra={"article_id": item.article_id, "url": item.url, "revision": revision},
-                )
+            outcome = "failed"
+        self.metrics.record_recheck(outcome)
         self._schedule_recheck(
             item.article_id,
             item.published_at,
@@ -617,6 +630,28 @@ class Pipeline:
             checks_done=item.recheck_count + 1,
             fetched_at=now,
         )
+
+    def _recheck_page(
+        self, item: RecheckDue, result: FetchResult, now: datetime, report: CycleReport
+    ) -> str:
+        """Compare a re-fetched page with the stored one; returns the metric outcome."""
+        if item.page.is_same_page(result):
+            return "not_modified" if result.status == 304 else "same_page"
+        check = PageCheck.of(result)
+        page = self.extractors.result(
+            self.extractors.submit(result.body, result.final_url), item.url
+        )
+        if content_hash(page.text) == item.content_hash:
+            self.database.record_page_check(item.article_id, check)
+            return "same_text"
+        revision = self.database.store_revision(item.article_id, page, fetched_at=now, check=check)
+        self.analyse(item.article_id, is_edit=True)
+        report.articles_revised += 1
+        log.info(
+            "article edited",
+            extra={"article_id": item.article_id, "url": item.url, "revision": revision},
+        )
+        return "edited"
 
     # -- single articles -----------------------------------------------------
 

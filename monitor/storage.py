@@ -36,7 +36,7 @@ from monitor.analysis import LedgerEntry
 from monitor.claim_voice import Stance
 from monitor.claims import Claim
 from monitor.errors import ConfigError
-from monitor.model import ExtractedPage, FeedItem, FeedSpec
+from monitor.model import ExtractedPage, FeedItem, FeedSpec, FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,11 @@ class ArticleRow(SQLModel, table=True):
     next_recheck_at: datetime | None = _utc_column(index=True)
     fetch_attempts: int = 0
     next_fetch_at: datetime | None = _utc_column()
+    # The page as last fetched, so a re-check can ask for it conditionally (ETag,
+    # Last-Modified) and skip extraction when the bytes are the same.
+    page_etag: str | None = Field(default=None, sa_type=sa.Text)
+    page_last_modified: str | None = Field(default=None, sa_type=sa.Text)
+    page_hash: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class ArticleRevisionRow(SQLModel, table=True):
@@ -354,6 +359,33 @@ class RecheckDue:
     recheck_count: int
     published_at: datetime | None
     first_seen_at: datetime | None
+    page: PageCheck
+
+
+@dataclass(frozen=True, slots=True)
+class PageCheck:
+    """What identifies a fetched page's bytes: its validators and a hash of the body."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+    @classmethod
+    def of(cls, result: FetchResult) -> PageCheck:
+        return cls(result.etag, result.last_modified, hashlib.sha256(result.body).hexdigest())
+
+    def is_same_page(self, result: FetchResult) -> bool:
+        """True when the server says (304) or the bytes show the page has not changed."""
+        if result.status == 304:
+            return True
+        return self.body_hash is not None and PageCheck.of(result).body_hash == self.body_hash
+
+    def columns(self) -> dict[str, str | None]:
+        return {
+            "page_etag": self.etag,
+            "page_last_modified": self.last_modified,
+            "page_hash": self.body_hash,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +395,9 @@ class PendingArticle:
     article_id: int
     url: str
     fetch_attempts: int = 0  # failed fetches so far (each one retried later)
+    # For a re-check: the validators of the stored page, sent for a conditional GET.
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def new_lease_owner() -> str:
@@ -934,15 +969,35 @@ class Database:
                     r.recheck_count,
                     r.published_at,
                     r.created_at or r.fetched_at,
+                    PageCheck(r.page_etag, r.page_last_modified, r.page_hash),
                 )
                 for r in rows
                 if r.id is not None
             ]
 
-    def store_revision(self, article_id: int, page: ExtractedPage, *, fetched_at: datetime) -> int:
+    def record_page_check(self, article_id: int, check: PageCheck) -> None:
+        """Remember a re-fetched page's validators and hash (its text was unchanged)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(ArticleRow)
+                .where(col(ArticleRow.id) == article_id)
+                .values(**check.columns())
+            )
+
+    def store_revision(
+        self,
+        article_id: int,
+        page: ExtractedPage,
+        *,
+        fetched_at: datetime,
+        check: PageCheck | None = None,
+    ) -> int:
         """Keep the current text as a past revision and store the new one; returns the revision."""
         with self.session() as session:
             row = session.get_one(ArticleRow, article_id)
+            if check is not None:
+                row.page_etag, row.page_last_modified = check.etag, check.last_modified
+                row.page_hash = check.body_hash
             session.add(
                 ArticleRevisionRow(
                     article_id=article_id,
@@ -1004,10 +1059,16 @@ class Database:
             )
 
     def store_extraction(
-        self, article_id: int, page: ExtractedPage, *, fetched_at: datetime
+        self,
+        article_id: int,
+        page: ExtractedPage,
+        *,
+        fetched_at: datetime,
+        check: PageCheck | None = None,
     ) -> StoredDocument | None:
-        """Store extracted text and return the stored article, or None when the same text
-        is already stored under another article (a duplicate)."""
+        """Store extracted text (and `check`, the fetched page's validators and hash) and
+        return the stored article, or None when the same text is already stored under
+        another article (a duplicate)."""
         digest = content_hash(page.text)
         this_article = col(ArticleRow.id) == article_id
         # Core statements, not ORM objects: this runs once per article, on the hot path.
@@ -1031,6 +1092,8 @@ class Database:
                 )
                 return None
             found: dict[str, Any] = {"author": page.author, "canonical_url": page.canonical_url}
+            if check is not None:
+                found |= check.columns()
             if page.title:
                 found["title"] = page.title
             if page.site_name:

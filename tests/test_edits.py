@@ -10,6 +10,7 @@ import pytest
 
 from monitor.analysis import load_rule_set
 from monitor.fetch import Fetcher
+from monitor.metrics import RECHECK_OUTCOMES, Metrics
 from monitor.model import FeedSpec
 from monitor.pipeline import Pipeline
 from monitor.storage import Database
@@ -51,12 +52,18 @@ def newsroom(
     )
     loopback.route("/feed.xml", Route(body=feed.encode(), content_type="application/rss+xml"))
     settings = make_settings(tmp_path, recheck_schedule="10m,1h,6h")
+    metrics = Metrics()  # counters of this test only
     database = Database.open(settings.resolved_database_url)
     clock = Clock(PUBLISHED + timedelta(minutes=1))
     with (
         Fetcher(settings) as fetcher,
         Pipeline(
-            settings, database, fetcher, load_rule_set(REPO_ROOT / "rules"), clock=clock
+            settings,
+            database,
+            fetcher,
+            load_rule_set(REPO_ROOT / "rules"),
+            clock=clock,
+            metrics=metrics,
         ) as pipeline,
     ):
         yield pipeline, database, clock, page
@@ -65,6 +72,18 @@ def newsroom(
 
 def _cycle(pipeline: Pipeline, loopback_feed: str) -> None:
     pipeline.run_cycle([FeedSpec("opb", loopback_feed)])
+
+
+def rechecks(pipeline: Pipeline) -> dict[str, float]:
+    """monitor_rechecks_total by outcome, where not zero."""
+    counts = {
+        outcome: pipeline.metrics.registry.get_sample_value(
+            "monitor_rechecks_total", {"outcome": outcome}
+        )
+        or 0.0
+        for outcome in RECHECK_OUTCOMES
+    }
+    return {outcome: count for outcome, count in counts.items() if count}
 
 
 def test_an_outlet_editing_a_claim_raises_an_edit_alert_with_both_sentences(
@@ -92,12 +111,14 @@ def test_an_outlet_editing_a_claim_raises_an_edit_alert_with_both_sentences(
     assert "critical condition" in edit.current["sentence"]
     assert "edited its own story" in edit.reason
     assert edit.article_url == page
+    assert rechecks(pipeline) == {"edited": 1}
 
 
 def test_an_unchanged_page_costs_no_reanalysis(
     newsroom: tuple[Pipeline, Database, Clock, str], loopback: LoopbackServer
 ) -> None:
-    """Same text at the re-check: same revision, the same claim rows, no new alert."""
+    """Same page at the re-check: same revision, the same claim rows, no new alert, and no
+    extraction (the bytes are the same)."""
     pipeline, database, clock, _ = newsroom
     feed = f"{loopback.base_url}/feed.xml"
     _cycle(pipeline, feed)
@@ -113,6 +134,51 @@ def test_an_unchanged_page_costs_no_reanalysis(
     assert database.articles()[0].revision == 1
     assert [e.claim_id for e in database.article_claims(article.article_id)] == claims_before
     assert len(database.alerts()) == alerts_before
+    assert rechecks(pipeline) == {"same_page": 1}
+
+
+def test_a_recheck_asks_conditionally_and_a_304_costs_no_extraction(
+    newsroom: tuple[Pipeline, Database, Clock, str], loopback: LoopbackServer
+) -> None:
+    """The page's ETag and Last-Modified from the first fetch go with the re-check; the
+    server's 304 leaves the article as it was."""
+    pipeline, database, clock, _ = newsroom
+    etag, last_modified = '"story-v1"', "Sat, 10 Jan 2026 11:59:00 GMT"
+    story = STORY.format(condition="serious").encode()
+    loopback.route("/story.html", Route(body=story, etag=etag, last_modified=last_modified))
+    feed = f"{loopback.base_url}/feed.xml"
+    _cycle(pipeline, feed)
+
+    clock.now = PUBLISHED + timedelta(minutes=11)
+    _cycle(pipeline, feed)
+
+    recheck = [r for r in loopback.requests if r.path == "/story.html"][-1]
+    assert recheck.headers.get("if-none-match") == etag
+    assert recheck.headers.get("if-modified-since") == last_modified
+    assert rechecks(pipeline) == {"not_modified": 1}
+    assert database.articles()[0].revision == 1
+
+
+def test_new_page_bytes_with_the_same_text_are_remembered_without_a_revision(
+    newsroom: tuple[Pipeline, Database, Clock, str], loopback: LoopbackServer
+) -> None:
+    """A page whose markup changed but whose article text did not: extracted, no revision;
+    the next re-check of those same bytes skips extraction."""
+    pipeline, database, clock, _ = newsroom
+    feed = f"{loopback.base_url}/feed.xml"
+    _cycle(pipeline, feed)
+    restyled = STORY.format(condition="serious").replace("<body>", "<body><!-- ad slot 2 -->")
+    loopback.route("/story.html", Route(body=restyled.encode()))
+
+    clock.now = PUBLISHED + timedelta(minutes=11)
+    _cycle(pipeline, feed)
+    assert rechecks(pipeline) == {"same_text": 1}
+    clock.now = PUBLISHED + timedelta(minutes=61)
+    _cycle(pipeline, feed)
+
+    assert rechecks(pipeline) == {"same_text": 1, "same_page": 1}
+    assert database.articles()[0].revision == 1
+    assert not [a for a in database.alerts() if a.kind == "edit"]
 
 
 def test_rechecks_stop_after_the_schedule(
