@@ -197,17 +197,19 @@ class Pipeline:
         self.fetcher = fetcher
         self.clock = clock
         self.progress: Progress = progress or NoProgress()
+        self._cycle_running = threading.Lock()
 
     def run_cycle(self, specs: Sequence[FeedSpec], *, ignore_due: bool = False) -> CycleReport:
         """Poll every due feed (every feed with ignore_due), then process all queued articles."""
         started = time.monotonic()
         report = CycleReport()
-        self.database.sync_feeds(specs, default_interval_min=self.settings.default_interval_min)
-        self.poll_due_feeds(report, ignore_due=ignore_due)
-        if not self.stop.is_set():
-            self.process_pending(report)
-        if not self.stop.is_set():
-            self.recheck_published(report)
+        with self._cycle_running:
+            self.database.sync_feeds(specs, default_interval_min=self.settings.default_interval_min)
+            self.poll_due_feeds(report, ignore_due=ignore_due)
+            if not self.stop.is_set():
+                self.process_pending(report)
+            if not self.stop.is_set():
+                self.recheck_published(report)
         report.elapsed_s = time.monotonic() - started
         log.info(
             "cycle finished",
@@ -223,9 +225,19 @@ class Pipeline:
         return report
 
     def close(self) -> None:
-        """Stop the lease heartbeat and the extraction workers."""
+        """Stop the lease heartbeat and the extraction workers, and hand back the leases of
+        work not done (after SIGTERM), so another replica need not wait for them to lapse."""
         self.lease_keeper.close()
         self.extractors.close()
+        # A cycle still running (the grace period ran out) may yet store its page; its
+        # leases are left to lapse rather than have another replica redo that work.
+        if self._cycle_running.acquire(blocking=False):
+            try:
+                self.database.release_leases(self.owner)
+            except Exception:  # database down at shutdown: the leases lapse instead
+                log.warning("could not release leases", exc_info=True)
+            finally:
+                self._cycle_running.release()
 
     def __enter__(self) -> Pipeline:
         return self

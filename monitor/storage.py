@@ -15,6 +15,7 @@ import re
 import socket
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -444,6 +445,17 @@ def _source(source_label: str | None, outlet: str | None, url: str) -> str:
     return host or "unknown"
 
 
+def _log_takeovers(table: object, owner: str, previous_owners: Sequence[str | None]) -> None:
+    """A row still naming another owner had a lapsed lease: that replica died or hung
+    mid-work. Say so, so a kill or crash is visible in the survivor's log."""
+    taken = Counter(p for p in previous_owners if p is not None and p != owner)
+    for previous, count in sorted(taken.items()):
+        log.warning(
+            "took over lapsed leases",
+            extra={"table": str(table), "rows": count, "from_owner": previous, "owner": owner},
+        )
+
+
 def _fetch_due(now: datetime) -> sa.ColumnElement[bool]:
     """Not waiting for a retry's time (see Database.defer_article)."""
     return sa.or_(col(ArticleRow.next_fetch_at).is_(None), col(ArticleRow.next_fetch_at) <= now)
@@ -747,20 +759,22 @@ class Database:
             col(table.lease_owner) == owner,
         )
         pick = (
-            sa.select(table.id)  # type: ignore[call-overload]  # SQLModel id column
+            sa.select(table.id, table.lease_owner)  # type: ignore[call-overload]  # SQLModel id
             .where(condition, free)
             .order_by(order, table.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         with self.engine.begin() as connection:
-            ids = [row[0] for row in connection.execute(pick)]
+            rows = connection.execute(pick).all()
+            ids = [row[0] for row in rows]
             if ids:
                 connection.execute(
                     sa.update(table)
                     .where(col(table.id).in_(ids))
                     .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s))
                 )
+        _log_takeovers(table.__tablename__, owner, [row[1] for row in rows])
         return ids
 
     def renew_leases(self, owner: str, now: datetime, *, lease_s: float) -> None:
@@ -778,6 +792,16 @@ class Database:
                 .where(col(JobLeaseRow.owner) == owner)
                 .values(expires_at=until)
             )
+
+    def release_leases(self, owner: str) -> None:
+        """Give up every feed and article lease `owner` holds (a replica shutting down)."""
+        with self.engine.begin() as connection:
+            for table in (FeedRow, ArticleRow):
+                connection.execute(
+                    sa.update(table)
+                    .where(col(table.lease_owner) == owner)
+                    .values(lease_owner=None, lease_expires_at=None)
+                )
 
     def acquire_job_lease(self, name: str, owner: str, now: datetime, *, lease_s: float) -> bool:
         """Take (or keep) the lease on a singleton job; False when a live replica holds it."""

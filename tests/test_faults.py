@@ -52,6 +52,18 @@ def unanalysed(engine: sa.Engine) -> list[str]:
     return [str(url) for (url,) in found]
 
 
+def holds_pending_work(engine: sa.Engine, replica: Replica) -> bool:
+    """True once `replica` holds a lease on an article still waiting for its page."""
+    if not feed_articles(engine):  # also: no schema yet
+        return False
+    held = rows(
+        engine,
+        "SELECT count(*) FROM article WHERE status = 'pending' AND lease_owner LIKE :owner",
+        owner=f"%:{replica.process.pid}:%",
+    )
+    return bool(held and held[0][0])
+
+
 def healthz(replica: Replica) -> tuple[int, dict[str, object]] | None:
     return replica.health()
 
@@ -115,15 +127,12 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
     fleet.cli("seed")
     victim, survivor = fleet.start("victim"), fleet.start("survivor", health_port=free_port())
 
-    def victim_holds_pending_work() -> bool:
-        held = rows(
-            engine,
-            "SELECT count(*) FROM article WHERE status = 'pending' AND lease_owner LIKE :owner",
-            owner=f"%:{victim.process.pid}:%",
-        )
-        return bool(held and held[0][0])
-
-    wait_for(victim_holds_pending_work, 60, "the victim to lease pending articles", step_s=0.05)
+    wait_for(
+        lambda: holds_pending_work(engine, victim),
+        60,
+        "the victim to lease pending articles",
+        step_s=0.05,
+    )
     os.kill(victim.process.pid, signal.SIGKILL)
     victim.process.wait(10)
 
@@ -133,6 +142,9 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
 
     assert survivor.process.poll() is None
     wait_until_healthy(survivor)
+    # The kill is visible: the survivor's log says whose lapsed leases it took over.
+    takeovers = [e for e in survivor.log_events() if e.get("event") == "took over lapsed leases"]
+    assert any(f":{victim.process.pid}:" in str(e.get("from_owner")) for e in takeovers)
     assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
     assert unanalysed(engine) == []
     assert len(news_alerts(engine)) >= 3
@@ -222,3 +234,34 @@ def test_hostile_feeds_leave_the_daemon_healthy_and_their_errors_in_monitor_feed
     assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
     wait_until_healthy(replica)
     assert replica.process.poll() is None
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_sigterm_hands_leases_back_so_a_rolling_restart_does_not_wait_for_them(
+    fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer
+) -> None:
+    """A replica stopped with SIGTERM mid-cycle exits 0 and releases the work it had leased:
+    the next replica starts on it at once, well within the 30 s lease, with no takeover."""
+    feed, paths = serve_news(loopback, 16, [], delay_s=0.4)
+    make_rules_dir(fleet.workdir, {"desk": feed})
+    fleet.env.update({"MONITOR_FETCH_CONCURRENCY": "2", "MONITOR_LEASE_TTL_S": "30"})
+    old = fleet.start("old")
+
+    wait_for(
+        lambda: holds_pending_work(engine, old),
+        60,
+        "the old replica to lease pending articles",
+        step_s=0.05,
+    )
+    old.process.send_signal(signal.SIGTERM)
+    assert old.process.wait(15) == 0
+    assert rows(engine, "SELECT count(*) FROM article WHERE lease_owner IS NOT NULL") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM feed WHERE lease_owner IS NOT NULL") == [(0,)]
+
+    stopped = time.monotonic()
+    new = fleet.start("new")
+    wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
+    assert time.monotonic() - stopped < 25  # no wait for a 30 s lease to lapse
+    assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
+    assert not [e for e in new.log_events() if e.get("event") == "took over lapsed leases"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -205,8 +207,12 @@ def test_two_replicas_claim_disjoint_articles(database: Database) -> None:
     assert database.claim_pending_articles("b", NOW, lease_s=30, limit=4) == second
 
 
-def test_a_dead_replicas_lease_expires_and_is_taken_over(database: Database) -> None:
-    """After the lease time, another replica claims the work; renewals keep it alive."""
+def test_a_dead_replicas_lease_expires_and_is_taken_over(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After the lease time, another replica claims the work, and its log says whose work it
+    took over; renewals keep a lease alive."""
+    caplog.set_level(logging.WARNING, logger="monitor.storage")
     feed_id = _feed_id(database)
     database.add_feed_items(feed_id, [_item(1)], NOW)
     [article] = database.claim_pending_articles("a", NOW, lease_s=30, limit=1)
@@ -214,8 +220,30 @@ def test_a_dead_replicas_lease_expires_and_is_taken_over(database: Database) -> 
     assert (
         database.claim_pending_articles("b", NOW + timedelta(seconds=40), lease_s=30, limit=1) == []
     )
+    assert not caplog.records
     later = NOW + timedelta(seconds=51)
     assert database.claim_pending_articles("b", later, lease_s=30, limit=1) == [article]
+    [takeover] = caplog.records
+    assert takeover.getMessage() == "took over lapsed leases"
+    expected = {"from_owner": "a", "owner": "b", "rows": 1, "table": "article"}
+    assert {key: getattr(takeover, key, None) for key in expected} == expected
+
+
+def test_released_leases_are_free_at_once_and_taken_without_alarm(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A replica shutting down hands its leases back: another claims them right away, and
+    that is not reported as a takeover."""
+    caplog.set_level(logging.WARNING, logger="monitor.storage")
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [_item(1), _item(2)], NOW)
+    held = database.claim_pending_articles("a", NOW, lease_s=30, limit=2)
+    [feed] = database.claim_due_feeds("a", NOW, lease_s=30, limit=5, ignore_due=True)
+    database.release_leases("a")
+    assert database.claim_pending_articles("b", NOW, lease_s=30, limit=2) == held
+    claimed = database.claim_due_feeds("b", NOW, lease_s=30, limit=5, ignore_due=True)
+    assert [f.feed_id for f in claimed] == [feed.feed_id]
+    assert not caplog.records
 
 
 def test_due_feeds_are_leased_once_and_released_by_the_poll(database: Database) -> None:
