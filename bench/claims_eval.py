@@ -10,8 +10,11 @@ object with the overall numbers as its last line.
 Run from the repository root:
     .venv/bin/python bench/claims_eval.py [--attribution match|label] [--set FILE]
 
---set picks the labelled file (default bench/claims_eval_set.yaml; the
-held-out set is bench/claims_eval_holdout.yaml).
+--set picks the labelled file: bench/claims_eval_set.yaml (default, 50
+articles the cues were tuned on), bench/claims_eval_holdout.yaml (18 short
+fragments written after tuning) or bench/claims_eval_fresh.yaml (20 full
+articles written by someone who never saw the engine; see its header for its
+first, untuned result).
 
 --attribution match (default) attributes sentences with monitor/match.py;
 --attribution label gives every sentence the article's labelled incident.

@@ -171,7 +171,12 @@ def _last_group(span: str, schema: ClaimSchema, city: str | None) -> str | None:
 # "It remains unclear whether agents were hurt" asks a question; it states no value,
 # not even a hedged one.
 _OPEN_QUESTION = re.compile(
-    r"\b(?:unclear|not\s+clear|unknown|not\s+known|did\s+not\s+say|would\s+not\s+say)"
+    r"\b(?:unclear|not\s+clear|unknown|not\s+known"
+    r"|(?:did|would|could|will|does|do)\s+not\s+(?:say|confirm|disclose|indicate)"
+    r"|(?:didn't|wouldn't|couldn't|won't|doesn't|don't)\s+(?:say|confirm|disclose|indicate)"
+    r"|(?:declined|refused)\s+to\s+(?:say|confirm|disclose)"
+    r"|nor\s+[^.;]{1,60}?\s+would\s+(?:say|confirm|disclose)"
+    r"|asked|wondered|wondering|investigating|to\s+determine|to\s+establish)"
     r"\s+(?:yet\s+)?(?:whether|if)\b",
     re.IGNORECASE,
 )

@@ -223,6 +223,83 @@ PARAPHRASES = [
         800,
         id="deployed-surge-of-800",
     ),
+    pytest.param(
+        "federal_officers_deployed",
+        "The latest flights raise the total of federal agents in the region to nearly 2,500.",
+        2500,
+        id="deployed-raise-the-total-to",
+    ),
+    pytest.param(
+        "federal_officers_deployed",
+        "The count of officers assigned to the city has dropped to 900, a spokesman said.",
+        900,
+        id="deployed-count-of-officers-dropped-to",
+    ),
+    pytest.param(
+        "killed",
+        "Marcus Tate was fatally shot by a deputy in March.",
+        1,
+        id="killed-named-person-was-fatally-shot",
+    ),
+    pytest.param(
+        "killed", "The agent who killed Marcus Tate resigned.", 1, id="killed-who-killed-name"
+    ),
+    pytest.param(
+        "victim_name",
+        "Lena Ortiz was shot by an immigration agent outside her home.",
+        "Lena Ortiz",
+        id="name-was-shot-by",
+    ),
+    pytest.param(
+        "victim_name",
+        "The driver stopped at the checkpoint outside the rail yard on Tuesday morning "
+        "and shot in the confusion that followed has been identified as Lena Ortiz.",
+        "Lena Ortiz",
+        id="name-identified-after-a-long-description",
+    ),
+    pytest.param(
+        "shooter_name",
+        "Paul Varga, the Customs and Border Protection field agent who fired, was placed on leave.",
+        "Paul Varga",
+        id="shooter-long-agency-apposition",
+    ),
+    pytest.param(
+        "shooter_name",
+        "The agent, Paul Varga, returned to duty on Monday.",
+        "Paul Varga",
+        id="shooter-the-agent-comma-name",
+    ),
+    pytest.param(
+        "wounded",
+        "Two women shot in the arm during the raid were treated and released.",
+        2,
+        id="wounded-np-shot-in-the-limb",
+    ),
+    pytest.param(
+        "wounded",
+        "A teenager was taken to Providence Portland Medical Center, police said.",
+        1,
+        id="wounded-taken-to-a-named-medical-center",
+    ),
+    pytest.param(
+        "wounded",
+        "A woman shot by an agent during the arrest is in serious condition, her lawyer said.",
+        1,
+        id="wounded-shot-by-and-in-a-condition",
+    ),
+    pytest.param(
+        "in_custody",
+        "Both men questioned by agents after the chase outside the warehouse on Friday "
+        "night were taken into federal custody.",
+        2,
+        id="custody-long-description-federal-custody",
+    ),
+    pytest.param(
+        "officer_injured",
+        "The deputy who fired was knocked down and was later hospitalized.",
+        True,
+        id="officer-fired-and-was-hospitalized",
+    ),
 ]
 
 
@@ -254,6 +331,16 @@ NOT_CLAIMS = [
     ),
     pytest.param(
         "investigation", "The FBI is not investigating the case.", id="negated-investigation"
+    ),
+    pytest.param(
+        "wounded",
+        "The driver was shot in the leg, one of the passengers said.",
+        id="the-driver-is-not-a-count",
+    ),
+    pytest.param(
+        "shooter_name",
+        "The mayor, Jacob Frey, spoke to reporters.",
+        id="an-apposition-that-is-not-an-officer",
     ),
 ]
 
@@ -485,8 +572,18 @@ def test_bare_time_in_an_afternoon_article_is_certain_pm() -> None:
         "It is still unclear whether any of the officers were hurt in the struggle.",
         "Police did not say whether the agent was injured during the arrest.",
         "Officials said it was not yet known if the two wounded people would survive.",
+        "Neither the sheriff nor the agency would say whether the deputy was hurt.",
+        "The department declined to say whether the agent had been treated at a hospital.",
+        "Investigators are trying to determine whether the officer was injured.",
     ],
-    ids=["unclear-whether", "did-not-say-whether", "not-known-if"],
+    ids=[
+        "unclear-whether",
+        "did-not-say-whether",
+        "not-known-if",
+        "neither-nor-would-say-whether",
+        "declined-to-say-whether",
+        "to-determine-whether",
+    ],
 )
 def test_an_open_question_states_no_value(text: str) -> None:
     """'Unclear whether X' asks about X: no claim at all, not even a hedged one."""
