@@ -12,9 +12,9 @@ Run from the repository root:
 
 --set picks the labelled file: bench/claims_eval_set.yaml (default, 50
 articles the cues were tuned on), bench/claims_eval_holdout.yaml (18 short
-fragments written after tuning) or bench/claims_eval_fresh.yaml (20 full
-articles written by someone who never saw the engine; see its header for its
-first, untuned result).
+fragments written after tuning), bench/claims_eval_fresh.yaml or
+bench/claims_eval_fresh2.yaml (20 full articles each, written by someone who
+never saw the engine; each header gives the set's first, untuned result).
 
 --attribution match (default) attributes sentences with monitor/match.py;
 --attribution label gives every sentence the article's labelled incident.

@@ -235,8 +235,15 @@ class _Builder:
         aliases = sorted({a for rule in agencies for a in rule.aliases}, key=len, reverse=True)
         macros["COUNT"] = rf"{lead}\b(?P<value>{COUNT_WORDS})\b"
         macros["N1"] = rf"{lead}\b(?P<value>{COUNT_WORDS_WITH_ARTICLES})\b"
+        # A partitive counts part of a group: "one of the two people has died" says at
+        # least one died (group `partitive`: the claim gets qualifier at_least), and
+        # never that two did, so the group's own count is not an NP. "Both of them"
+        # and "all three" do give the whole group's size.
+        not_in_partitive = r"(?<!\bof\s)(?<!\bof\sthe\s)"
+        partitive = r"(?P<partitive>(?<!\bboth)(?<!\ball)(?=\s+of\b))?"
         macros["NP"] = (
-            rf"{lead}\b(?P<value>(?:{COUNT_WORDS_WITH_ARTICLES})(?={noun})|no\s+one\b|nobody\b)(?:{noun})?"
+            rf"{not_in_partitive}(?:all\s+)?{lead}\b(?P<value>(?:{COUNT_WORDS_WITH_ARTICLES})"
+            rf"{partitive}(?={noun})|no\s+one\b|nobody\b)(?:{noun})?"
         )
         macros["NAME"] = (
             r"(?P<value>(?-i:(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][\w'’-]+"

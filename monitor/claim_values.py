@@ -147,6 +147,8 @@ def names_agree(first: str, second: str) -> bool:
     return bool(a) and bool(b) and (a <= b or b <= a)
 
 
+AT_LEAST = "at_least"
+
 # How a qualifier reads in an alert: "more_than" 2000 -> "more than 2,000".
 QUALIFIER_WORDS: dict[str, str] = {
     "more_than": "more than",

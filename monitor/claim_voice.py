@@ -172,14 +172,33 @@ def _last_group(span: str, schema: ClaimSchema, city: str | None) -> str | None:
 # not even a hedged one.
 _OPEN_QUESTION = re.compile(
     r"\b(?:unclear|not\s+clear|unknown|not\s+known"
-    r"|(?:did|would|could|will|does|do)\s+not\s+(?:say|confirm|disclose|indicate)"
-    r"|(?:didn't|wouldn't|couldn't|won't|doesn't|don't)\s+(?:say|confirm|disclose|indicate)"
+    r"|(?:(?:did|would|could|will|does|do|has|have|had)\s+not|didn't|wouldn't|couldn't|won't"
+    r"|doesn't|don't|hasn't|haven't|hadn't)\s+(?:(?:yet|previously|publicly|immediately)\s+)?"
+    r"(?:say|said|confirm|confirmed|disclose|disclosed|indicate|indicated|reveal|revealed)"
     r"|(?:declined|refused)\s+to\s+(?:say|confirm|disclose)"
     r"|nor\s+[^.;]{1,60}?\s+would\s+(?:say|confirm|disclose)"
     r"|asked|wondered|wondering|investigating|to\s+determine|to\s+establish)"
     r"\s+(?:yet\s+)?(?:whether|if)\b",
     re.IGNORECASE,
 )
+
+
+# "...claimed one of them had died; reporters could not verify it": a clause that
+# disowns the one before it, which then states its values only as hedged.
+_DISOWNS_PREVIOUS = re.compile(
+    r"^\W*(?:[\w'’.-]+\s+){0,4}?(?:(?:could|did|has|have|had|was|were)\s+not|couldn't|"
+    r"didn't|hasn't|haven't|was\s+unable\s+to|were\s+unable\s+to)\s+(?:been\s+)?"
+    r"(?:independently\s+)?(?:verify|verified|confirm|confirmed|corroborate|corroborated)"
+    r"(?:\s+(?:it|them|that|this|those|these|the\s+(?:claims?|posts?|reports?|accounts?)))?\b"
+    r"|^\W*(?:it|they|that|this|the\s+(?:claims?|posts?|reports?|accounts?))\s+"
+    r"(?:could|can|has|have)\s+not\s+(?:be|been)\s+(?:independently\s+)?(?:verified|confirmed)",
+    re.IGNORECASE,
+)
+
+
+def disowns_previous(clause: str) -> bool:
+    """Whether `clause` says the clause before it could not be verified."""
+    return _DISOWNS_PREVIOUS.search(clause) is not None
 
 
 def is_open_question(clause: str, value_end: int) -> bool:

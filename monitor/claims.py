@@ -19,13 +19,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from monitor.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
-from monitor.claim_values import clean_name, name_tokens, parse_count, parse_time
+from monitor.claim_values import AT_LEAST, clean_name, name_tokens, parse_count, parse_time
 from monitor.claim_voice import (
     ANAPHORIC,
     Attribution,
     Mention,
     Stance,
     clause_subject,
+    disowns_previous,
     find_attributions,
     is_open_question,
     quote_open_after,
@@ -138,7 +139,8 @@ def _extract_sentence(
     attributions = [find_attributions(text[a:b], a, mentions, schema, city) for a, b in clauses]
     sentence_speaker = _sentence_speaker(text, attributions, state)
     previous: tuple[int, int] | None = None
-    for (start, end), found in zip(clauses, attributions, strict=True):
+    disowned = [disowns_previous(text[a:b]) for a, b in clauses[1:]] + [False]
+    for (start, end), found, is_disowned in zip(clauses, attributions, disowned, strict=True):
         clause = text[start:end]
         speaker = _named(found[0].speaker, state) if found else sentence_speaker
         if not found and previous is not None and schema.say_verbs.match(clause):
@@ -152,6 +154,10 @@ def _extract_sentence(
         new = _clause_claims(clause, start, regions, speaker, schema, is_afternoon, context)
         if not new:
             new = _anaphoric_dispute(clause, speaker, schema, state)
+        if is_disowned:
+            new = [
+                replace(c, stance=Stance.HEDGES) if c.stance is Stance.ASSERTS else c for c in new
+            ]
         for claim in new:
             state.claims.append(_stamped(claim, document, sentence, incident))
     state.previous_speaker = sentence_speaker
@@ -341,6 +347,8 @@ def _normalise(
         return None
     if slot.type is SlotType.COUNT:
         count = parse_count(raw)
+        if match.groupdict().get("partitive") is not None:  # "one of the two people"
+            qualifier = qualifier or AT_LEAST
         return None if count is None else (count, qualifier)
     if slot.type is SlotType.TIME_OF_DAY:
         parsed = parse_time(raw, is_afternoon=is_afternoon)

@@ -300,6 +300,54 @@ PARAPHRASES = [
         True,
         id="officer-fired-and-was-hospitalized",
     ),
+    pytest.param(
+        "officer_injured",
+        "None of the federal agents at the scene were hurt.",
+        False,
+        id="officer-none-of-the-agents-hurt",
+    ),
+    pytest.param(
+        "officer_injured",
+        "No federal Border Patrol agents were harmed in the encounter.",
+        False,
+        id="officer-no-multiword-agency-agents-harmed",
+    ),
+    pytest.param(
+        "killed",
+        "Marcus Tate, 44, was fatally shot by a deputy outside a gas station.",
+        1,
+        id="killed-name-age-was-fatally-shot",
+    ),
+    pytest.param(
+        "victim_name",
+        "Lena Ortiz, 29, was wounded on Friday by a federal agent.",
+        "Lena Ortiz",
+        id="name-age-wounded-on-a-day-by",
+    ),
+    pytest.param(
+        "shooter_name",
+        "The teenager was shot on Sept. 3 by Paul Varga, a Border Patrol field agent.",
+        "Paul Varga",
+        id="shooter-by-name-an-agent",
+    ),
+    pytest.param(
+        "shooter_agency",
+        "The teenager was shot on Sept. 3 by Paul Varga, a Border Patrol agent.",
+        "CBP",
+        id="agency-by-name-an-agency-agent",
+    ),
+    pytest.param(
+        "in_custody",
+        "The driver and her brother are both in federal custody, court records show.",
+        2,
+        id="custody-are-both-in-custody",
+    ),
+    pytest.param(
+        "investigation",
+        "The FBI is handling the case, a bureau spokeswoman said.",
+        "FBI",
+        id="investigation-handling-the-case",
+    ),
 ]
 
 
@@ -360,6 +408,32 @@ def test_qualifier_is_kept_beside_the_number() -> None:
         if c.slot == "federal_officers_deployed"
     ]
     assert (found.value, found.qualifier) == (2000, "more_than")
+
+
+def test_a_partitive_count_is_a_lower_bound_and_never_the_groups_size() -> None:
+    """'One of the three men shot ... died' is at least one death, not three; 'a lawyer
+    for one of four protesters wounded' does not say one protester was wounded."""
+    killed = [
+        c
+        for c in extract("One of the three men shot by agents died overnight.")
+        if c.slot == "killed"
+    ]
+    assert [(c.value, c.qualifier) for c in killed] == [(1, "at_least")]
+    wounded = [
+        c
+        for c in extract("A lawyer for one of four protesters wounded in the raid spoke Monday.")
+        if c.slot == "wounded"
+    ]
+    assert all(c.qualifier == "at_least" for c in wounded)
+
+
+def test_a_clause_the_next_one_disowns_is_only_hedged() -> None:
+    """'Posts claimed two people died; the paper could not verify them' asserts no death."""
+    text = "Posts online claimed that two people had died; the paper could not verify them."
+    claims = [c for c in extract(text) if c.slot in {"killed", "victim_condition"}]
+    assert claims and {c.stance for c in claims} == {Stance.HEDGES}
+    plain = extract("Posts online claimed that two people had died.")
+    assert {c.stance for c in plain if c.slot == "killed"} == {Stance.ASSERTS}
 
 
 def test_city_scope_slot_is_filed_under_the_city() -> None:
@@ -575,6 +649,7 @@ def test_bare_time_in_an_afternoon_article_is_certain_pm() -> None:
         "Neither the sheriff nor the agency would say whether the deputy was hurt.",
         "The department declined to say whether the agent had been treated at a hospital.",
         "Investigators are trying to determine whether the officer was injured.",
+        "The agency has not publicly said whether any of its deputies were hurt.",
     ],
     ids=[
         "unclear-whether",
@@ -583,6 +658,7 @@ def test_bare_time_in_an_afternoon_article_is_certain_pm() -> None:
         "neither-nor-would-say-whether",
         "declined-to-say-whether",
         "to-determine-whether",
+        "has-not-publicly-said-whether",
     ],
 )
 def test_an_open_question_states_no_value(text: str) -> None:
