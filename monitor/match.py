@@ -34,7 +34,6 @@ from monitor.rules import (
     Rules,
     TagCondition,
     TermCondition,
-    iter_conditions,
     normalise_alias,
 )
 
@@ -262,6 +261,17 @@ class Matcher:
         self.other_cities: dict[str, re.Pattern[str] | None] = {
             i.incident_id: _other_cities(i, rules.incidents) for i in rules.incidents
         }
+        # The people an incident's condition names (its victim, its shooter).
+        self.condition_people: dict[str, frozenset[str]] = {
+            i.incident_id: frozenset(
+                c.entity
+                for c in _positive_conditions(i.condition)
+                if isinstance(c, EntityCondition)
+                and c.entity in self.entities
+                and self.entities[c.entity].kind is EntityKind.PERSON
+            )
+            for i in rules.incidents
+        }
 
     @staticmethod
     def _build_automaton(entities: Iterable[EntityRule]) -> ahocorasick.Automaton:
@@ -367,12 +377,29 @@ class _PlaceRefs:
 
 
 def _place_refs(incident: IncidentRule) -> _PlaceRefs:
-    conditions = list(iter_conditions(incident.condition))
+    # Only what the condition asks for: a place under `none:` (Portland, Maine) is
+    # one the incident rules out, not one of its own.
+    conditions = list(_positive_conditions(incident.condition))
     entity_ids = {c.entity for c in conditions if isinstance(c, EntityCondition)}
     entity_ids |= {c.entity for c in incident.cues if c.entity is not None}
     tags = {c.tag for c in conditions if isinstance(c, TagCondition)}
     tags |= {c.tag for c in incident.cues if c.tag is not None}
     return _PlaceRefs(frozenset(entity_ids), frozenset(tags))
+
+
+def _positive_conditions(condition: Condition) -> Iterator[Condition]:
+    """Every node of a condition tree outside `none:` branches."""
+    if isinstance(condition, NoneCondition):
+        return
+    yield condition
+    if isinstance(condition, AllCondition):
+        children: tuple[Condition, ...] = condition.all
+    elif isinstance(condition, AnyCondition):
+        children = condition.any
+    else:
+        children = ()
+    for child in children:
+        yield from _positive_conditions(child)
 
 
 def _city_name(incident: IncidentRule) -> str:
@@ -520,7 +547,20 @@ _DEFINITE_SHOOTING = re.compile(
     r"\b(the|that|this|\w+day['’]s)\s+(\w+\s+)?(shooting|killing)\b", re.IGNORECASE
 )
 # "CHICAGO —", "ST. PAUL, Minn. —": the place an article was filed from.
-_DATELINE = re.compile(r"\A\s*[A-Z][A-Z.'’ -]{2,}(,\s*[A-Z][\w.]*)?\s*[—–-]")
+# "DENVER —", "ST. PAUL, Minn. (AP) —", "MINNEAPOLIS, Jan 15 (Reuters) -": where the
+# story was filed, at the start of the body (after the headline, if there is one).
+_DATELINE = re.compile(
+    r"^[ \t]*(?-i:[A-Z][A-Z.'’ -]{2,})(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?"
+    r"(?:\s*\([^)\n]{1,20}\))?\s*[—–-]",
+    re.MULTILINE,
+)
+# How far into the text a dateline may start: past a headline, not into the story.
+_DATELINE_REACH = 400
+
+
+def find_dateline(text: str) -> re.Match[str] | None:
+    """The dateline opening the article's body, if it has one."""
+    return _DATELINE.search(text, 0, _DATELINE_REACH)
 
 
 def find_recap(sentence: str) -> int | None:
@@ -718,6 +758,7 @@ class _Attribution:
             for incident in self.matcher.rules.incidents
             if self.in_window(incident)
             and (holds(incident.condition, whole) or self.is_anchored(incident))
+            and not self.filed_elsewhere(incident)
         ]
 
     def in_window(self, incident: IncidentRule) -> bool:
@@ -754,23 +795,50 @@ class _Attribution:
                 return True
         return False
 
+    def is_own_place(self, hit: EntityHit, incident: IncidentRule) -> bool:
+        refs = self.matcher.place_refs[incident.incident_id]
+        tags = self.matcher.tags_of.get(hit.entity_id, frozenset())
+        return hit.entity_id in refs.entity_ids or bool(tags & refs.tags)
+
+    def filed_elsewhere(self, incident: IncidentRule) -> bool:
+        """Filed from a place no tracked incident is in ("DENVER —" on a story that mentions
+        Minneapolis only in passing), and naming none of the people the incident's
+        condition names: the story is about a shooting elsewhere.
+
+        A story filed from another tracked city ("PORTLAND, Ore. — ..., a day after an
+        officer killed a driver in Minnesota") still speaks of both incidents.
+        """
+        dateline = find_dateline(self.text)
+        if dateline is None:
+            return False
+        places = [
+            hit
+            for hit in self.hits
+            if dateline.start() <= hit.start < dateline.end()
+            and self.matcher.entities[hit.entity_id].kind is EntityKind.PLACE
+        ]
+        tracked = self.matcher.rules.incidents
+        if not places or any(self.is_own_place(h, i) for h in places for i in tracked):
+            return False
+        people = self.matcher.condition_people[incident.incident_id]
+        return not any(hit.entity_id in people for hit in self.hits)
+
     def places_fit(self, incident: IncidentRule) -> bool:
         """No place named but the incident's own: no other city, state or dateline."""
-        refs = self.matcher.place_refs[incident.incident_id]
         others = self.matcher.other_cities[incident.incident_id]
         if others is not None and others.search(self.text):
             return False
         own_places = []
         for hit in self.hits:
-            entity = self.matcher.entities[hit.entity_id]
-            if entity.kind is not EntityKind.PLACE:
+            if self.matcher.entities[hit.entity_id].kind is not EntityKind.PLACE:
                 continue
-            tags = self.matcher.tags_of.get(hit.entity_id, frozenset())
-            if hit.entity_id not in refs.entity_ids and not tags & refs.tags:
+            if not self.is_own_place(hit, incident):
                 return False
             own_places.append(hit)
-        dateline = _DATELINE.match(self.text)
-        return dateline is None or any(h.start < dateline.end() for h in own_places)
+        dateline = find_dateline(self.text)
+        return dateline is None or any(
+            dateline.start() <= h.start < dateline.end() for h in own_places
+        )
 
     def attribute(self, candidates: Sequence[IncidentRule]) -> _Attributed:
         """Each sentence's incident: best cue score of its main clause, else the previous one's.

@@ -177,7 +177,11 @@ def run_daemon(
                 "health_port": health.port if health else None,
             },
         )
-        stop.wait()
+        # Wake every second: a SIGTERM the kernel hands to another thread only runs
+        # its Python handler when the main thread next runs bytecode, and an untimed
+        # wait would never return to do so.
+        while not stop.wait(timeout=1.0):
+            pass
         if health is not None:
             health.stop()
         if not _shut_down(scheduler, settings.shutdown_grace_s):

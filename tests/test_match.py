@@ -14,6 +14,7 @@ from monitor.match import (
     MatchResult,
     compile_matcher,
     explain,
+    find_dateline,
     find_dates,
     fold_case,
     match_document,
@@ -577,6 +578,66 @@ def test_a_federal_shooting_that_is_not_tracked_stays_a_new_incident(
     result = match_document(_article(text, published), rules)
     assert result.incident_ids == ()
     assert result.new_incident
+
+
+HOUSTON_FILED = """Federal agent wounds man during immigration arrest, officials say
+
+HOUSTON (AP) — A federal immigration agent shot and wounded a man Wednesday while agents were
+detaining his brother outside a tire shop, Houston police said.
+The man's injuries were not life-threatening, a police spokeswoman said, and he was expected
+to recover.
+The shooting follows weeks of tension over enforcement surges in Minneapolis and elsewhere."""
+
+HOUSTON_FILED_ABOUT_GOOD = """Houston vigil remembers Renee Good
+
+HOUSTON — About two hundred people gathered downtown on Sunday for Renee Good, the Minneapolis
+mother of three killed by an ICE officer this month.
+Organizers said the officer who shot her, Jonathan Ross, should face charges."""
+
+ST_PAUL_FILED = """State opens review of second ICE shooting
+
+ST. PAUL, Minn. (AP) — Minnesota investigators said Thursday they will review Wednesday's
+shooting in north Minneapolis, in which an ICE officer shot a man in the leg."""
+
+
+def test_a_story_filed_from_an_untracked_city_is_not_absorbed_by_a_passing_mention(
+    rules: Rules,
+) -> None:
+    """A shooting datelined in a city with no tracked incident, naming Minneapolis only as
+    context, is a candidate new incident, not the Minneapolis shooting of the same day."""
+    result = match_document(_article(HOUSTON_FILED, "2026-01-15T18:00:00"), rules)
+    assert result.incident_ids == ()
+    assert result.new_incident
+
+
+def test_a_story_filed_elsewhere_that_names_the_victim_is_still_about_her(rules: Rules) -> None:
+    """The dateline does not override the incident's own people: a vigil in Houston for
+    Renee Good is coverage of her killing."""
+    result = match_document(_article(HOUSTON_FILED_ABOUT_GOOD, "2026-01-19T18:00:00"), rules)
+    assert result.incident_ids == (MPLS_KILLING,)
+
+
+def test_a_story_filed_from_a_neighbouring_tracked_place_keeps_its_incident(
+    rules: Rules,
+) -> None:
+    """'ST. PAUL, Minn. (AP) —' is the Twin Cities: the Minneapolis shooting stays matched."""
+    result = match_document(_article(ST_PAUL_FILED, "2026-01-15T18:00:00"), rules)
+    assert MPLS_LEG in result.incident_ids
+
+
+@pytest.mark.parametrize(
+    ("text", "dateline"),
+    [
+        ("DENVER — Agents fired.", "DENVER —"),
+        ("Headline here\n\nST. PAUL, Minn. (AP) — Agents fired.", "ST. PAUL, Minn. (AP) —"),
+        ("MINNEAPOLIS, Jan 15 (Reuters) - Agents fired.", "MINNEAPOLIS, Jan 15 (Reuters) -"),
+        ("Agents fired in Denver on Monday.", None),
+    ],
+    ids=["plain", "after-a-headline-with-agency", "reuters-with-date", "none"],
+)
+def test_the_dateline_is_found_at_the_start_of_the_body(text: str, dateline: str | None) -> None:
+    found = find_dateline(text)
+    assert (found.group().strip() if found else None) == dateline
 
 
 def test_a_fresh_local_police_shooting_on_the_same_day_is_not_absorbed(rules: Rules) -> None:
