@@ -34,6 +34,7 @@ from monitor.rules import (
     Rules,
     TagCondition,
     TermCondition,
+    iter_conditions,
     normalise_alias,
 )
 
@@ -265,7 +266,7 @@ class Matcher:
         self.condition_people: dict[str, frozenset[str]] = {
             i.incident_id: frozenset(
                 c.entity
-                for c in _positive_conditions(i.condition)
+                for c in iter_conditions(i.condition, asked_for=True)
                 if isinstance(c, EntityCondition)
                 and c.entity in self.entities
                 and self.entities[c.entity].kind is EntityKind.PERSON
@@ -379,27 +380,12 @@ class _PlaceRefs:
 def _place_refs(incident: IncidentRule) -> _PlaceRefs:
     # Only what the condition asks for: a place under `none:` (Portland, Maine) is
     # one the incident rules out, not one of its own.
-    conditions = list(_positive_conditions(incident.condition))
+    conditions = list(iter_conditions(incident.condition, asked_for=True))
     entity_ids = {c.entity for c in conditions if isinstance(c, EntityCondition)}
     entity_ids |= {c.entity for c in incident.cues if c.entity is not None}
     tags = {c.tag for c in conditions if isinstance(c, TagCondition)}
     tags |= {c.tag for c in incident.cues if c.tag is not None}
     return _PlaceRefs(frozenset(entity_ids), frozenset(tags))
-
-
-def _positive_conditions(condition: Condition) -> Iterator[Condition]:
-    """Every node of a condition tree outside `none:` branches."""
-    if isinstance(condition, NoneCondition):
-        return
-    yield condition
-    if isinstance(condition, AllCondition):
-        children: tuple[Condition, ...] = condition.all
-    elif isinstance(condition, AnyCondition):
-        children = condition.any
-    else:
-        children = ()
-    for child in children:
-        yield from _positive_conditions(child)
 
 
 def _city_name(incident: IncidentRule) -> str:

@@ -696,8 +696,11 @@ def normalise_alias(alias: str, *, case_sensitive: bool) -> str:
     return text if case_sensitive else text.lower()
 
 
-def iter_conditions(condition: Condition) -> Iterator[Condition]:
-    """Every node of a condition tree, depth first."""
+def iter_conditions(condition: Condition, *, asked_for: bool = False) -> Iterator[Condition]:
+    """Every node of a condition tree, depth first; with asked_for, only the nodes the
+    condition requires, leaving out `none:` branches (what it rules out)."""
+    if asked_for and isinstance(condition, NoneCondition):
+        return
     yield condition
     if isinstance(condition, AllCondition):
         children: tuple[Condition, ...] = condition.all
@@ -708,4 +711,4 @@ def iter_conditions(condition: Condition) -> Iterator[Condition]:
     else:
         children = ()
     for child in children:
-        yield from iter_conditions(child)
+        yield from iter_conditions(child, asked_for=asked_for)

@@ -348,6 +348,30 @@ PARAPHRASES = [
         "FBI",
         id="investigation-handling-the-case",
     ),
+    pytest.param(
+        "investigation",
+        "The FBI said on Monday that it will investigate the death.",
+        "FBI",
+        id="investigation-said-on-a-day-it-will-investigate",
+    ),
+    pytest.param(
+        "investigation",
+        "The Bureau of Criminal Apprehension has launched its own review of the raid.",
+        "BCA",
+        id="investigation-launched-its-own-review",
+    ),
+    pytest.param(
+        "officer_injured",
+        "The agent who fired at the pickup outside the depot was not hurt, police said.",
+        False,
+        id="officer-who-fired-was-not-hurt",
+    ),
+    pytest.param(
+        "victim_age",
+        "The driver struck by the bullets was 19 years old, her mother said.",
+        19,
+        id="age-was-n-years-old",
+    ),
 ]
 
 
@@ -389,6 +413,11 @@ NOT_CLAIMS = [
         "shooter_name",
         "The mayor, Jacob Frey, spoke to reporters.",
         id="an-apposition-that-is-not-an-officer",
+    ),
+    pytest.param(
+        "victim_age",
+        "The agent who fired is 41 years old and has served for a decade.",
+        id="the-officers-age-in-years-old-is-not-the-victims",
     ),
 ]
 
