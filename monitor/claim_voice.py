@@ -206,6 +206,18 @@ def is_open_question(clause: str, value_end: int) -> bool:
     return _OPEN_QUESTION.search(clause[:value_end]) is not None
 
 
+# "X is in critical condition, the lawyer said, disputing earlier official
+# descriptions": the speaker disputes what others said by stating values of their
+# own, which (before the phrase) are asserted. A value inside its object ("disputing
+# the federal account of a shooting in self-defense") is still disputed.
+_DISPUTES_OTHERS = re.compile(
+    r"\b(?:disput(?:e|es|ed|ing)|contradict(?:s|ed|ing)?|challeng(?:e|es|ed|ing)|"
+    r"reject(?:s|ed|ing)?)\s+(?:the\s+|an?\s+)?(?:earlier|previous|prior|initial|first|"
+    r"official|federal|government|police)\b",
+    re.IGNORECASE,
+)
+
+
 def stance_of(clause: str, value_end: int, schema: ClaimSchema) -> Stance:
     """The stance of a value ending at `value_end` in `clause`.
 
@@ -214,7 +226,8 @@ def stance_of(clause: str, value_end: int, schema: ClaimSchema) -> Stance:
     only count before the value ends: "killed after reportedly ramming" hedges
     the ramming, not the killing.
     """
-    if schema.disputes.search(clause):
+    others = _DISPUTES_OTHERS.search(clause)
+    if schema.disputes.search(clause) and not (others and value_end <= others.start()):
         return Stance.DISPUTES
     before = clause[:value_end]
     if schema.denies.search(before):

@@ -51,7 +51,12 @@ __all__ = [
 _CLAUSE_BREAK = re.compile(
     r";\s+|,\s+(?:but|while|whereas|and|though|although)\s+|\s+but\s+"
     r"|,?\s+and\s+(?=(?:said|says|told|added|noted|stated)\b)"
+    # "..., an account city leaders have questioned": a comment on the claim before it,
+    # by someone else
+    r"|,\s+(?=(?:an?|the)\s+(?:account|claim|version|assertion|characteri[sz]ation)\b)"
 )
+# A headline in Title Case capitalises every word, so it names no one reliably.
+_TITLE_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
 _HONORIFIC = re.compile(r"(?-i:\b(?:Mr|Ms|Mrs|Dr)\.?\s+([A-Z][\w'’-]+))")
 
 
@@ -276,7 +281,10 @@ def _clause_claims(
     context: ExtractionContext,
 ) -> list[Claim]:
     found: list[Claim] = []
+    is_title_case = _is_title_case(clause)
     for slot in schema.slots:
+        if is_title_case and slot.type is SlotType.PERSON:
+            continue
         for match, cue, value in _slot_matches(slot, clause):
             region = next((r for r in regions if r.start <= match.start() < r.end), None)
             if region is None or region.incident_id is None:
@@ -313,6 +321,13 @@ def _subject(slot: SlotRule, incident_id: str, context: ExtractionContext) -> st
         return incident_id
     city = context.city_by_incident.get(incident_id)
     return None if city is None else f"city:{city}"
+
+
+def _is_title_case(text: str) -> bool:
+    """'Videos Show ICE Officer Fired Three Shots': most longer words capitalised."""
+    words = _TITLE_WORD.findall(text)
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return len(words) >= 4 and capitalised >= 0.85 * len(words)
 
 
 def _slot_matches(slot: SlotRule, clause: str) -> Iterable[tuple[re.Match[str], Cue, str | None]]:

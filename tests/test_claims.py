@@ -465,6 +465,39 @@ def test_a_clause_the_next_one_disowns_is_only_hedged() -> None:
     assert {c.stance for c in plain if c.slot == "killed"} == {Stance.ASSERTS}
 
 
+def test_a_title_case_headline_names_no_one() -> None:
+    """'Footage Shows Deputy Fired Two Shots' capitalises verbs: no name is read from
+    it, while the same words in a sentence still give the shooter's name."""
+    headline = extract("Footage Shows Deputy Fired Two Shots At Fleeing Car")
+    assert [c for c in headline if c.slot in {"shooter_name", "victim_name"}] == []
+    sentence = extract("Court papers say agent Paul Varga fired twice as the driver fled.")
+    assert "Paul Varga" in [c.value for c in sentence if c.slot == "shooter_name"]
+
+
+def test_values_stated_while_disputing_earlier_accounts_are_asserted() -> None:
+    """'X, his uncle said, disputing earlier police statements': the uncle asserts X."""
+    text = (
+        "The boy is in serious condition after surgery, his uncle said, disputing earlier "
+        "police statements about his wounds."
+    )
+    [condition] = [c for c in extract(text) if c.slot == "victim_condition"]
+    assert (condition.value, condition.stance) == ("serious", Stance.ASSERTS)
+
+
+def test_an_account_others_question_is_asserted_by_its_speaker_and_disputed_by_them() -> None:
+    """'Federal officials said X, an account local officials have questioned': two claims,
+    each with its own speaker."""
+    text = (
+        "Federal officials have said the deputy fired in self-defense, an account local "
+        "officials have questioned."
+    )
+    found = {(c.speaker, c.stance) for c in extract(text) if c.slot == "justification"}
+    assert found == {
+        ("federal_officials", Stance.ASSERTS),
+        ("local_officials", Stance.DISPUTES),
+    }
+
+
 def test_city_scope_slot_is_filed_under_the_city() -> None:
     """The size of an operation belongs to the city, shared by its incidents."""
     (found,) = extract("About 3,000 federal officers have been deployed.")
