@@ -372,6 +372,30 @@ PARAPHRASES = [
         19,
         id="age-was-n-years-old",
     ),
+    pytest.param(
+        "in_custody",
+        "The three men detained by U.S. agents outside the depot on Sept. 9 are now in custody.",
+        3,
+        id="custody-abbreviations-between-subject-and-verb",
+    ),
+    pytest.param(
+        "victim_name",
+        "The woman wounded by a deputy at the rail yard is Lena Ortiz, 29, her sister said.",
+        "Lena Ortiz",
+        id="name-the-woman-is-name-age",
+    ),
+    pytest.param(
+        "victim_name",
+        "DULUTH, Minn. (AP) — The driver hit by the gunfire was identified as Lena Ortiz.",
+        "Lena Ortiz",
+        id="name-identified-after-a-dateline",
+    ),
+    pytest.param(
+        "federal_officers_deployed",
+        "Roughly 400 federal agents are now stationed in the county, officials said.",
+        400,
+        id="deployed-are-now-stationed",
+    ),
 ]
 
 
@@ -418,6 +442,11 @@ NOT_CLAIMS = [
         "victim_age",
         "The agent who fired is 41 years old and has served for a decade.",
         id="the-officers-age-in-years-old-is-not-the-victims",
+    ),
+    pytest.param(
+        "victim_name",
+        "The man who chairs the county board is Jacob Frey's ally, not his rival.",
+        id="is-name-without-an-age-is-not-an-identification",
     ),
 ]
 
