@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES
+from monitor.match import DATELINE_PATTERN
 from monitor.rules import (
     KeyPath,
     RuleProblem,
@@ -29,7 +30,7 @@ from monitor.rules import (
 ClaimValue = int | str | bool
 FLAGS = re.IGNORECASE
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
-_BUILT_IN = ("COUNT", "NP", "N1", "NAME", "TIME", "AGENCY")
+_BUILT_IN = ("COUNT", "NP", "N1", "NAME", "TIME", "AGENCY", "DATELINE")
 
 
 class SlotType(StrEnum):
@@ -249,6 +250,7 @@ class _Builder:
             r"(?P<value>(?-i:(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][\w'’-]+"
             r"|[A-Z][\w'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){1,2}))"
         )
+        macros["DATELINE"] = rf"(?:{DATELINE_PATTERN}\s*)?"  # optional: most sentences have none
         macros["TIME"] = (
             r"(?P<value>\d{1,2}:\d{2}(?:\s*[ap]\.?\s?m\b\.?)?|\d{1,2}\s*[ap]\.?\s?m\b\.?|noon|midnight)"
         )

@@ -532,14 +532,14 @@ _MIN_MAIN_CLAUSE_WORDS = 3
 _DEFINITE_SHOOTING = re.compile(
     r"\b(the|that|this|\w+day['’]s)\s+(\w+\s+)?(shooting|killing)\b", re.IGNORECASE
 )
-# "CHICAGO —", "ST. PAUL, Minn. —": the place an article was filed from.
 # "DENVER —", "ST. PAUL, Minn. (AP) —", "MINNEAPOLIS, Jan 15 (Reuters) -": where the
-# story was filed, at the start of the body (after the headline, if there is one).
-_DATELINE = re.compile(
-    r"^[ \t]*(?-i:[A-Z][A-Z.'’ -]{2,})(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?"
-    r"(?:\s*\([^)\n]{1,20}\))?\s*[—–-]",
-    re.MULTILINE,
+# story was filed. Claim cues use it too, as the {DATELINE} placeholder.
+DATELINE_PATTERN = (
+    r"(?-i:[A-Z][A-Z.'’ -]{2,})(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?"
+    r"(?:\s*\([^)\n]{1,20}\))?\s*[—–-]"
 )
+# At the start of the body (after the headline, if there is one).
+_DATELINE = re.compile(rf"^[ \t]*{DATELINE_PATTERN}", re.MULTILINE)
 # How far into the text a dateline may start: past a headline, not into the story.
 _DATELINE_REACH = 400
 
@@ -704,6 +704,7 @@ class _Attribution:
         self.text = text
         self.spans = spans
         self.hits = hits
+        self.dateline = find_dateline(text)
         self.published = None if document.published_at is None else document.published_at.date()
         self.hits_by_sentence: dict[int, list[EntityHit]] = {}
         for hit in hits:
@@ -794,7 +795,7 @@ class _Attribution:
         A story filed from another tracked city ("PORTLAND, Ore. — ..., a day after an
         officer killed a driver in Minnesota") still speaks of both incidents.
         """
-        dateline = find_dateline(self.text)
+        dateline = self.dateline
         if dateline is None:
             return False
         places = [
@@ -821,7 +822,7 @@ class _Attribution:
             if not self.is_own_place(hit, incident):
                 return False
             own_places.append(hit)
-        dateline = find_dateline(self.text)
+        dateline = self.dateline
         return dateline is None or any(
             dateline.start() <= h.start < dateline.end() for h in own_places
         )

@@ -1019,9 +1019,8 @@ class Database:
         """Keep the current text as a past revision and store the new one; returns the revision."""
         with self.session() as session:
             row = session.get_one(ArticleRow, article_id)
-            if check is not None:
-                row.page_etag, row.page_last_modified = check.etag, check.last_modified
-                row.page_hash = check.body_hash
+            for column, value in (check.columns() if check else {}).items():
+                setattr(row, column, value)
             session.add(
                 ArticleRevisionRow(
                     article_id=article_id,
