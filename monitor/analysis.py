@@ -3,12 +3,17 @@
 Pure: the caller loads the rules, reads the ledger for `ledger_subjects(...)`
 and stores the `Analysis`. `monitor explain` runs the same function and
 stores nothing, so what it shows is what the pipeline would do.
+
+Bounded: the caller cuts the text with `capped` (MONITOR_MAX_ANALYSED_CHARS) and
+passes an `AnalysisBudget` (MONITOR_ANALYSIS_BUDGET_S, its clock given by the
+caller); every rule pattern runs within it, and running out raises
+AnalysisBudgetError.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from monitor.alerts import AlertDraft, draft_alerts
@@ -18,6 +23,7 @@ from monitor.compare import Finding, FindingKind, compare_article
 from monitor.errors import RuleError
 from monitor.match import MatchResult, match_document
 from monitor.model import Document
+from monitor.patterns import AnalysisBudget, spending
 from monitor.rules import Rules, check_rules, load_rules
 
 CLAIMS_FILE = "claims.yaml"
@@ -91,13 +97,20 @@ def _corroborated_ids(
 
 
 def analyse_claims(
-    document: Document, result: MatchResult, rule_set: RuleSet, ledger: Sequence[LedgerEntry]
+    document: Document,
+    result: MatchResult,
+    rule_set: RuleSet,
+    ledger: Sequence[LedgerEntry],
+    budget: AnalysisBudget | None = None,
 ) -> Analysis:
     """Claims, findings and alert drafts of a matched article against the ledger."""
     claims: list[Claim] = []
     if result.incident_ids:  # claims are filed under incidents: none, nothing to extract
         context = context_from_rules(rule_set.rules, result.incident_ids)
-        claims = extract_claims(document, result.sentences, result.hits, rule_set.claims, context)
+        with spending(budget):
+            claims = extract_claims(
+                document, result.sentences, result.hits, rule_set.claims, context
+            )
     findings = compare_article(claims, [entry.claim for entry in ledger], rule_set.claims)
     return Analysis(
         match=result,
@@ -108,6 +121,23 @@ def analyse_claims(
     )
 
 
-def match(document: Document, rule_set: RuleSet) -> MatchResult:
+def match(
+    document: Document, rule_set: RuleSet, budget: AnalysisBudget | None = None
+) -> MatchResult:
     """The first, ledger-free step: which incidents and sentences the article is about."""
-    return match_document(document, rule_set.rules)
+    with spending(budget):
+        return match_document(document, rule_set.rules)
+
+
+# How far back from the cap a paragraph break may end the analysed text.
+_CUT_AT_PARAGRAPH_WITHIN = 2_000
+
+
+def capped(document: Document, max_chars: int) -> Document:
+    """The document with its text cut to `max_chars` (at a line break just before the cap
+    when there is one): the rest is stored but not analysed, so one huge page costs no
+    more than a long article."""
+    if len(document.text) <= max_chars:
+        return document
+    cut = document.text.rfind("\n", max(0, max_chars - _CUT_AT_PARAGRAPH_WITHIN), max_chars)
+    return replace(document, text=document.text[: cut if cut > 0 else max_chars])

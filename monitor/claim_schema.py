@@ -2,8 +2,11 @@
 
 Input: the path of a claims rule file. Output: a frozen `ClaimSchema` with
 compiled cue patterns, or a RuleError listing every problem (file, line, fix):
-JSON Schema violations, unknown placeholders, invalid regular expressions and
-values outside a slot's levels. The YAML-with-lines helpers come from rules.py.
+JSON Schema violations, unknown placeholders, regular expressions that are
+invalid or could run away (monitor/patterns.py; a cue is checked with its
+macros expanded) and values outside a slot's levels. Every pattern runs with
+the time limit of the active analysis budget. The YAML-with-lines helpers come
+from rules.py.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from typing import Any
 
 from monitor.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES
 from monitor.match import DATELINE_PATTERN
+from monitor.patterns import MAX_PATTERN_CHARS, SafePattern, check_pattern, compile_safe
 from monitor.rules import (
     KeyPath,
     RuleProblem,
     YamlDoc,
     duplicate_key_problems,
     load_yaml_with_lines,
+    pattern_origin,
     raise_problems,
     schema_problems,
 )
@@ -68,9 +73,9 @@ class Changes:
 class Cue:
     """One way news text states a slot's value."""
 
-    pattern: re.Pattern[str]
+    pattern: SafePattern
     value: ClaimValue | None = None
-    requires: re.Pattern[str] | None = None
+    requires: SafePattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,18 +118,18 @@ class ClaimSchema:
     slots: tuple[SlotRule, ...]
     agencies: tuple[AgencyRule, ...]
     qualifiers: Mapping[str, str]
-    say_verbs: re.Pattern[str]
-    groups: tuple[tuple[str, re.Pattern[str]], ...]
-    anaphora: re.Pattern[str]
+    say_verbs: SafePattern
+    groups: tuple[tuple[str, SafePattern], ...]
+    anaphora: SafePattern
     police_by_city: Mapping[str, str]
-    disputes: re.Pattern[str]
-    denies: re.Pattern[str]
-    hedges: re.Pattern[str]
-    anaphors: re.Pattern[str]
+    disputes: SafePattern
+    denies: SafePattern
+    hedges: SafePattern
+    anaphors: SafePattern
     anaphor_slots: tuple[str, ...]
-    background_openers: re.Pattern[str]
-    time_markers: re.Pattern[str]
-    afternoon_cues: re.Pattern[str]
+    background_openers: SafePattern
+    time_markers: SafePattern
+    afternoon_cues: SafePattern
 
     def slot(self, name: str) -> SlotRule:
         """The rule for slot `name` (KeyError if the schema has none)."""
@@ -305,8 +310,12 @@ class _Builder:
     def _cue(
         self, raw: dict[str, Any], where: KeyPath, slot_type: SlotType, known: set[str]
     ) -> Cue | None:
-        pattern = self._expand(raw["pattern"], (*where, "pattern"))
-        compiled = None if pattern is None else self._regex(pattern, (*where, "pattern"))
+        written = str(raw["pattern"])
+        pattern = self._expand(written, (*where, "pattern"))
+        compiled = None
+        if pattern is not None and self._short_enough(written, (*where, "pattern")):
+            # The macros are checked with the cue around them: '({NP} )+' nests repeats.
+            compiled = self._regex(pattern, (*where, "pattern"), max_chars=None)
         requires = raw.get("requires")
         required = None if requires is None else self._regex(requires, (*where, "requires"))
         value = raw.get("value")
@@ -340,21 +349,30 @@ class _Builder:
             return None
         return _PLACEHOLDER.sub(lambda m: self.macros[m.group(1)], pattern)
 
-    def _any(self, patterns: Sequence[str], where: KeyPath) -> re.Pattern[str]:
+    def _any(self, patterns: Sequence[str], where: KeyPath) -> SafePattern:
         good = [p for i, p in enumerate(patterns) if self._compiles(p, (*where, i))]
-        return re.compile("|".join(f"(?:{p})" for p in good) or "(?!)", FLAGS)
+        # Each part passed the check; joined as alternatives, outside any repeat, they
+        # add no backtracking of their own.
+        joined = "|".join(f"(?:{p})" for p in good) or "(?!)"
+        return compile_safe(joined, pattern_origin(self.doc, where), FLAGS)
 
     def _compiles(self, pattern: str, where: KeyPath) -> bool:
         return self._regex(pattern, where) is not None
 
-    def _regex(self, pattern: str, where: KeyPath) -> re.Pattern[str] | None:
-        try:
-            return re.compile(pattern, FLAGS)
-        except re.error as exc:
-            self._problem(
-                where, f"invalid regular expression ({exc}); fix it, e.g. escape ( ) with \\"
-            )
+    def _short_enough(self, pattern: str, where: KeyPath) -> bool:
+        refused = check_pattern(pattern) if len(pattern) > MAX_PATTERN_CHARS else None
+        if refused is not None:
+            self._problem(where, refused)
+        return refused is None
+
+    def _regex(
+        self, pattern: str, where: KeyPath, *, max_chars: int | None = MAX_PATTERN_CHARS
+    ) -> SafePattern | None:
+        refused = check_pattern(pattern, FLAGS, max_chars=max_chars)
+        if refused is not None:
+            self._problem(where, refused)
             return None
+        return compile_safe(pattern, pattern_origin(self.doc, where), FLAGS)
 
     def _problem(self, where: KeyPath, message: str) -> None:
         self.problems.append(self.doc.problem(where, message))

@@ -34,6 +34,7 @@ from monitor.claim_voice import (
     starts_in_quote,
 )
 from monitor.model import Document, Entity, EntityHit, EntityKind, Sentence
+from monitor.patterns import RuleMatch, check_budget
 from monitor.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def extract_claims(
     state = _ArticleState()
     is_afternoon = bool(schema.afternoon_cues.search(document.text))
     for sentence in sentences:
+        check_budget(f"extracting claims from sentence {sentence.index}")
         mentions = _mentions(sentence, hits, context)
         _extract_sentence(document, sentence, mentions, schema, context, state, is_afternoon)
         if sentence.incident_id is not None:
@@ -330,7 +332,7 @@ def _is_title_case(text: str) -> bool:
     return len(words) >= 4 and capitalised >= 0.85 * len(words)
 
 
-def _slot_matches(slot: SlotRule, clause: str) -> Iterable[tuple[re.Match[str], Cue, str | None]]:
+def _slot_matches(slot: SlotRule, clause: str) -> Iterable[tuple[RuleMatch, Cue, str | None]]:
     """Cue matches in priority order; a match overlapping an earlier cue's is skipped."""
     taken: list[tuple[int, int]] = []
     for cue in slot.cues:
@@ -348,7 +350,7 @@ def _normalise(
     slot: SlotRule,
     cue: Cue,
     raw: str | None,
-    match: re.Match[str],
+    match: RuleMatch,
     schema: ClaimSchema,
     is_afternoon: bool,
     context: ExtractionContext,

@@ -23,10 +23,12 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from monitor.config import Settings, load_settings
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, MonitorError, database_full_error
 from monitor.logs import configure_logging
 from monitor.model import iso
+from monitor.redact import redact_text, redact_url, shown_url
 from monitor.storage import AlertRecord, ArticleRecord, Database, DeliveryStatus, FeedState
+from monitor.views import attributed_source
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +63,25 @@ def _options(
 
 @contextmanager
 def _reported_errors() -> Iterator[None]:
-    """Turn MonitorError into one line on stderr and the documented exit code."""
+    """Turn MonitorError (and a full database disk) into one line on stderr and the
+    documented exit code."""
     try:
         yield
     except MonitorError as exc:
         if _state.debug:
             raise
-        stderr.print(f"error: {exc}", markup=False, highlight=False)
+        _print_error(exc)
         raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from exc
+    except Exception as exc:
+        full = database_full_error(exc)
+        if full is None or _state.debug:
+            raise
+        _print_error(full)
+        raise typer.Exit(1) from exc
+
+
+def _print_error(exc: BaseException) -> None:
+    stderr.print(f"error: {redact_text(str(exc))}", markup=False, highlight=False)
 
 
 def _settings(*, daemon: bool = False) -> Settings:
@@ -158,9 +171,11 @@ def once(
         with _progress() as progress:
             report = run_once(settings, ignore_due=all_feeds, progress=progress)
         for name, error in report.feed_errors:
-            stderr.print(f"feed {name}: {error}", markup=False, highlight=False)
+            stderr.print(f"feed {name}: {redact_text(error)}", markup=False, highlight=False)
         for url, error in [*report.article_errors, *report.article_retries]:
-            stderr.print(f"article {url}: {error}", markup=False, highlight=False)
+            stderr.print(
+                f"article {shown_url(url)}: {redact_text(error)}", markup=False, highlight=False
+            )
         stderr.print(
             f"polled {report.feeds_polled} feeds ({report.feeds_not_modified} unchanged, "
             f"{len(report.feed_errors)} failed); stored {report.articles_extracted} articles "
@@ -188,12 +203,12 @@ def run() -> None:
 def _feed_json(feed: FeedState) -> dict[str, Any]:
     return {
         "name": feed.name,
-        "url": feed.url,
+        "url": redact_url(feed.url),  # a password in feeds.yaml stays there
         "last_fetched": iso(feed.last_fetched_at),
         "status": feed.last_status,
         "entries": feed.entry_count,
         "consecutive_errors": feed.consecutive_errors,
-        "last_error": feed.last_error,
+        "last_error": redact_text(feed.last_error) if feed.last_error else None,
         "next_due": iso(feed.next_due_at),
     }
 
@@ -225,7 +240,7 @@ def feeds(
             str(feed.entry_count),
             str(feed.consecutive_errors),
             row["next_due"] or "now",
-            _short(feed.last_error or ""),
+            _short(row["last_error"] or ""),
         )
     stdout.print(table)
 
@@ -233,16 +248,18 @@ def feeds(
 def _article_json(article: ArticleRecord, incidents: list[str]) -> dict[str, Any]:
     return {
         "id": article.article_id,
-        "url": article.url,
+        "url": redact_url(article.url),
         "title": article.title,
         "source": article.source,
         "published": iso(article.published_at),
         "fetched": iso(article.fetched_at),
         "status": article.status,
-        "error": article.error,
+        "error": redact_text(article.error) if article.error else None,
         "retry_at": iso(article.retry_at),
         "revision": article.revision,
         "incidents": incidents,
+        "outlet": article.outlet,  # the page's own name for its outlet, as it says
+        "stated_published": iso(article.stated_published_at),  # an implausible stated date
     }
 
 
@@ -269,8 +286,12 @@ def articles(
         table.add_row(
             str(article.article_id),
             iso(article.published_at) or "-",
-            article.source,
-            _short(f"{article.status}: {article.error}" if article.error else article.status),
+            attributed_source(article.source, article.outlet),
+            _short(
+                f"{article.status}: {redact_text(article.error)}"
+                if article.error
+                else article.status
+            ),
             " ".join(incidents.get(article.article_id, [])),
             _short(article.title),
         )
@@ -539,14 +560,14 @@ def _alert_json(alert: AlertRecord, head: AlertRecord | None) -> dict[str, Any]:
         "previous": alert.previous,
         "earlier": alert.earlier,
         "current": alert.current,
-        "article_url": alert.article_url,
+        "article_url": redact_url(alert.article_url),
         "reason": alert.reason,
         "created_at": iso(alert.created_at),
         "delivered": alert.delivered_at is not None,
         "delivered_at": iso(alert.delivered_at),
         "seeded": alert.is_seeded,
         "delivery_status": alert.delivery_status,
-        "delivery_error": alert.last_error,
+        "delivery_error": redact_text(alert.last_error) if alert.last_error else None,
         "waiting_behind": _waiting_behind(alert, head),
     }
 

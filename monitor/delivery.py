@@ -8,6 +8,12 @@ Guarantees:
 - Order: alerts go out in id order. A retryable failure is retried within the
   pass while the pass's waiting stays under MONITOR_DELIVERY_MAX_WAIT_S; after
   that the pass ends, so no later alert overtakes the one that failed.
+- Bounded hold: an alert that keeps failing for a passing reason is marked
+  failed ("gave up after N tries over D: <last error>") once it has had
+  MONITOR_DELIVERY_MAX_ATTEMPTS tries AND its first failed try is
+  MONITOR_DELIVERY_GIVE_UP_AFTER old; the next alert then goes out. Both bounds
+  must be reached, so a short Slack outage fails nothing, while one alert Slack
+  keeps refusing cannot hold every later alert forever.
 - At least once: an alert is marked delivered only after Slack's ok. A crash
   between Slack's ok and that commit re-posts that one alert at the next pass.
 - Threading: each incident gets one parent message per channel (its first
@@ -46,6 +52,7 @@ from monitor.slack import (
     build_message,
 )
 from monitor.storage import AlertRecord, Database, new_lease_owner
+from monitor.views import attributed_source
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +79,14 @@ class DeliveryReport:
     delivered: int = 0
     failed: int = 0
     retried: int = 0
+
+
+@dataclass(slots=True)
+class _Failures:
+    """An alert's run of failed tries: how many, and when the first one was."""
+
+    tries: int
+    first_at: datetime
 
 
 @dataclass(slots=True)
@@ -164,7 +179,9 @@ def claim_view(side: dict[str, Any]) -> ClaimView:
     """One side of a stored alert (its previous/current JSON) rendered for Slack."""
     return ClaimView(
         value=render_value(side),
-        source=str(side.get("source") or "unknown source"),
+        source=attributed_source(
+            str(side.get("source") or "unknown source"), _optional_text(side.get("outlet"))
+        ),
         speaker=_optional_text(side.get("speaker")),
         url=_optional_text(side.get("url")),
         published_at=_parse_published(side.get("published")),
@@ -302,13 +319,19 @@ class Delivery:
         incident = self._incident(alert.incident_id)
         text, blocks = build_message(alert_message(alert, incident))
         failures = 0
+        first_failed_at = alert.first_failed_at
         while True:
             thread_ts = self._thread_ts(alert, channel)
             try:
                 ts = self.notifier.post(channel, text, blocks, thread_ts=thread_ts)
             except RetryableDeliveryError as exc:
                 failures += 1
-                if not self._wait_to_retry(alert, exc, alert.attempts + failures):
+                first_failed_at = first_failed_at or self.clock()
+                run = _Failures(alert.attempts + failures, first_failed_at)
+                if self._should_give_up(run):
+                    self._give_up(alert, exc, channel, run)
+                    return _Outcome.FAILED, failures
+                if not self._wait_to_retry(alert, exc, run):
                     return _Outcome.DEFERRED, failures
                 continue
             except PermanentDeliveryError as exc:
@@ -368,11 +391,43 @@ class Delivery:
             },
         )
 
-    def _wait_to_retry(self, alert: AlertRecord, exc: RetryableDeliveryError, attempt: int) -> bool:
+    def _should_give_up(self, run: _Failures) -> bool:
+        """True once the alert has had its tries AND its failures have lasted long enough."""
+        return (
+            run.tries >= self.settings.delivery_max_attempts
+            and self.clock() - run.first_at >= self.settings.delivery_give_up_delay
+        )
+
+    def _give_up(
+        self, alert: AlertRecord, exc: RetryableDeliveryError, channel: str, run: _Failures
+    ) -> None:
+        """Mark the alert failed with why, so the alerts behind it go out."""
+        over = format_duration(self.clock() - run.first_at)
+        error = f"gave up after {run.tries} tries over {over}: {exc}"
+        self.database.mark_failed(alert.alert_id, error=error)
+        self.metrics.record_alert_delivery(delivered=False)
+        log.error(
+            "alert delivery given up; the next alerts go out",
+            extra={
+                **_alert_fields(alert),
+                "channel": channel,
+                "error": error,
+                "slack_error": exc.slack_error,
+                "attempt": run.tries,
+            },
+        )
+
+    def _wait_to_retry(
+        self, alert: AlertRecord, exc: RetryableDeliveryError, run: _Failures
+    ) -> bool:
         """Record the failure; wait and return True if the pass may retry now, else False."""
+        attempt = run.tries
         wait_s = self._retry_wait_s(exc, attempt)
         self.database.mark_retry(
-            alert.alert_id, error=str(exc), next_attempt_at=self.clock() + timedelta(seconds=wait_s)
+            alert.alert_id,
+            error=str(exc),
+            next_attempt_at=self.clock() + timedelta(seconds=wait_s),
+            failed_at=run.first_at,
         )
         may_wait = (
             not self.stop.is_set() and self._waited_s + wait_s <= self.settings.delivery_max_wait_s
@@ -405,6 +460,17 @@ class Delivery:
             return
         self._has_logged_off = True
         log.warning(DELIVERY_OFF_HINT, extra={"delivery": "off"})
+
+
+def format_duration(delay: timedelta) -> str:
+    """'45s', '12m 5s', '3h 20m', '2d 4h': the two largest units, for messages."""
+    seconds = max(0, round(delay.total_seconds()))
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count or (unit == "s" and not parts):
+            parts.append(f"{count}{unit}")
+    return " ".join(parts[:2])
 
 
 def _alert_fields(alert: AlertRecord) -> dict[str, Any]:

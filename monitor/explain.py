@@ -1,11 +1,14 @@
 """`monitor explain`: a dry run of the analysis on one article, for editors tuning rules.
 
-Reads a URL or file exactly as `monitor ingest` would, runs the pure stages,
-and renders what they found. Writes nothing.
+Reads a URL or file exactly as `monitor ingest` would, runs the pure stages
+with the pipeline's limits (MONITOR_MAX_ANALYSED_CHARS, MONITOR_ANALYSIS_BUDGET_S),
+and renders what they found. Writes nothing. An analysis that outruns its budget
+is reported as the error the pipeline would store on the article.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +21,17 @@ from monitor.analysis import (
     Analysis,
     LedgerEntry,
     analyse_claims,
+    capped,
     ledger_subjects,
     load_rule_set,
     match,
 )
 from monitor.config import Settings
+from monitor.errors import AnalysisBudgetError
 from monitor.fetch import Fetcher
 from monitor.match import explain
 from monitor.model import Document, iso
+from monitor.patterns import AnalysisBudget
 from monitor.pipeline import read_target
 from monitor.storage import Database
 from monitor.views import alert_draft_json, claim_json, match_json
@@ -39,6 +45,8 @@ class Explanation:
     analysis: Analysis
     # The drafts that would be new alerts (their dedup key is not stored yet).
     alerts: tuple[AlertDraft, ...]
+    # The implausible date the feed stated, when the stored article is dated by its first sight.
+    stated_published_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +54,7 @@ class Explanation:
             "title": self.document.title,
             "source": self.document.source,
             "published": iso(self.document.published_at),
+            "stated_published": iso(self.stated_published_at),
             "text": self.document.text,
             **match_json(self.analysis.match),
             "claims": [claim_json(c) for c in self.analysis.claims],
@@ -54,6 +63,8 @@ class Explanation:
 
     def as_lines(self, *, width: int = 100) -> list[str]:
         published = iso(self.document.published_at) or "unknown (relative dates not resolved)"
+        if self.stated_published_at is not None:
+            published += f" (the feed said {iso(self.stated_published_at)}, which is implausible)"
         header = [
             f"article:   {self.document.title or '(no title)'}",
             f"url:       {self.document.url}",
@@ -95,24 +106,41 @@ def explain_target(
     rule_set = load_rule_set(settings.rules_dir)
     with Fetcher(settings) as fetcher:
         url, page = read_target(settings, fetcher, target)
+    database = _existing_database(settings)
+    # An article already stored (from a feed) is explained as the pipeline sees it:
+    # attributed to its feed, dated by its first sight if the feed's date was absurd.
+    stored = database.article_by_url(url) if database is not None else None
     document = Document(
         url=url,
         title=page.title,
         text=page.text,
-        source=source_label or page.site_name or url,
-        published_at=published_at or page.published_at,
+        source=source_label or (stored.source if stored else None) or page.site_name or url,
+        published_at=published_at or (stored.published_at if stored else None) or page.published_at,
     )
-    result = match(document, rule_set)
-    database = _existing_database(settings)
-    ledger: list[LedgerEntry] = []
-    if database is not None:
-        ledger = database.ledger(ledger_subjects(result, rule_set.rules))
-    analysis = analyse_claims(document, result, rule_set, ledger)
+    document = capped(document, settings.max_analysed_chars)
+    try:
+        budget = AnalysisBudget(settings.analysis_budget_s, clock=time.monotonic)
+        result = match(document, rule_set, budget)
+        left_s = budget.remaining_s()
+        ledger: list[LedgerEntry] = []
+        if database is not None:
+            ledger = database.ledger(ledger_subjects(result, rule_set.rules))
+        rest = AnalysisBudget(left_s, clock=time.monotonic)
+        analysis = analyse_claims(document, result, rule_set, ledger, rest)
+    except AnalysisBudgetError as exc:
+        if database is not None:
+            database.close()
+        raise AnalysisBudgetError(
+            f"{exc} (the pipeline stores such an article as analysis_failed)"
+        ) from None
     known = database.known_alert_keys([a.dedup_key for a in analysis.alerts]) if database else set()
     if database is not None:
         database.close()
     return Explanation(
-        document, analysis, tuple(a for a in analysis.alerts if a.dedup_key not in known)
+        document,
+        analysis,
+        tuple(a for a in analysis.alerts if a.dedup_key not in known),
+        stated_published_at=None if published_at or stored is None else stored.stated_published_at,
     )
 
 

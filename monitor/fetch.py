@@ -17,7 +17,9 @@ keyed by IP, and reusing one TLS session for another hostname on the same IP
 (a CDN) would skip that hostname's certificate check.
 
 Failures raise `FetchError` (or `BlockedAddressError`, `ResponseTooLargeError`)
-with a short message prefixed "fetch: " that names the URL and the fix.
+with a short message prefixed "fetch: " that names the URL and the fix. URLs in
+messages and logs go through `redact.shown_url`: a password in a feed URL is
+masked and a hostile multi-kilobyte link is cut short.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from monitor.errors import (
     TransientFetchError,
 )
 from monitor.model import FetchResult
+from monitor.redact import redact_text, shown_url
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Checked in order; the first match names the reason. Embedded IPv4 addresses
-# (mapped, NAT64, 6to4, Teredo) are unpacked before this table is consulted.
+# (mapped, SIIT-translated, NAT64, 6to4, Teredo) are unpacked before this table
+# is consulted.
 _NON_PUBLIC_NETWORKS: tuple[tuple[_IPNetwork, str], ...] = tuple(
     (ipaddress.ip_network(cidr), reason)
     for cidr, reason in (
@@ -96,6 +100,8 @@ _NON_PUBLIC_NETWORKS: tuple[tuple[_IPNetwork, str], ...] = tuple(
     )
 )
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# IPv4-translated addresses (SIIT, RFC 2765 and RFC 6052): ::ffff:0:a.b.c.d.
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 
 
 def check_address(ip: str) -> str | None:
@@ -118,10 +124,11 @@ def check_address(ip: str) -> str | None:
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv4-mapped, NAT64, 6to4 or Teredo address reaches, if any."""
+    """The IPv4 address an IPv4-mapped, IPv4-translated, NAT64, 6to4 or Teredo address
+    reaches, if any."""
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
-    if address in _NAT64:
+    if address in _NAT64 or address in _IPV4_TRANSLATED:
         return ipaddress.IPv4Address(address.packed[-4:])
     if address.sixtofour is not None:
         return address.sixtofour
@@ -197,6 +204,7 @@ class Fetcher:
         """GET `url` (following checked redirects); a 304 comes back with an empty body."""
         started = time.monotonic()
         deadline = started + self._settings.total_timeout_s
+        shown = shown_url(url)  # what messages quote: no password, bounded length
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -204,15 +212,15 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for redirects in range(self._settings.max_redirects + 1):
-            hop = self._plan_hop(url, current, deadline)
-            response = self._send(url, hop, headers, deadline)
+            hop = self._plan_hop(shown, url, current, deadline)
+            response = self._send(shown, hop, headers, deadline)
             try:
                 location = response.headers.get("Location")
                 if response.status_code in REDIRECT_STATUSES and location:
                     if redirects == self._settings.max_redirects:
                         raise FetchError(
-                            f"fetch: {url}: too many redirects (more than "
-                            f"{self._settings.max_redirects}, last to {location}); "
+                            f"fetch: {shown}: too many redirects (more than "
+                            f"{self._settings.max_redirects}, last to {shown_url(location)}); "
                             "use the final URL or raise MONITOR_MAX_REDIRECTS"
                         )
                     current = urljoin(current, location)
@@ -220,7 +228,7 @@ class Fetcher:
                 if response.status_code == 304:
                     body = b""
                 elif 200 <= response.status_code < 300:
-                    body = self._read_body(url, response, max_bytes, deadline)
+                    body = self._read_body(shown, response, max_bytes, deadline)
                 else:
                     error = (
                         TransientFetchError
@@ -228,8 +236,8 @@ class Fetcher:
                         else FetchError
                     )
                     raise error(
-                        f"fetch: {url} answered HTTP {response.status_code}"
-                        + (f" (after redirect to {current})" if current != url else "")
+                        f"fetch: {shown} answered HTTP {response.status_code}"
+                        + (f" (after redirect to {shown_url(current)})" if current != url else "")
                     )
             finally:
                 response.close()
@@ -247,13 +255,18 @@ class Fetcher:
 
     # -- address checks ----------------------------------------------------
 
-    def _plan_hop(self, original: str, current: str, deadline: float) -> _Hop:
-        """Parse, resolve and check one URL; BlockedAddressError if it reaches a non-public IP."""
-        where = original if current == original else f"{original} (redirected to {current})"
+    def _plan_hop(self, shown: str, original: str, current: str, deadline: float) -> _Hop:
+        """Parse, resolve and check one URL; BlockedAddressError if it reaches a non-public IP.
+
+        `shown` is the original URL as messages quote it (see `redact.shown_url`).
+        """
+        where = shown if current == original else f"{shown} (redirected to {shown_url(current)})"
         try:
             parsed = httpx.URL(current)
         except httpx.InvalidURL as exc:
-            raise FetchError(f"fetch: {where}: invalid URL ({exc}); fix the link") from exc
+            raise FetchError(
+                f"fetch: {where}: invalid URL ({redact_text(str(exc))}); fix the link"
+            ) from exc
         if parsed.scheme not in DEFAULT_PORTS:
             raise FetchError(
                 f"fetch: refused {where}: only http and https URLs are fetched, "
@@ -301,7 +314,7 @@ class Fetcher:
     # -- one request ---------------------------------------------------------
 
     def _send(
-        self, original: str, hop: _Hop, headers: dict[str, str], deadline: float
+        self, shown: str, hop: _Hop, headers: dict[str, str], deadline: float
     ) -> httpx.Response:
         """Send the request to the first checked address that accepts a connection."""
         host_header = hop.url.netloc.decode("ascii")
@@ -310,11 +323,13 @@ class Fetcher:
             extensions["sni_hostname"] = hop.host
         last_error: httpx.ConnectError | None = None
         for ip in hop.addresses:
-            remaining = self._remaining(original, deadline)
+            remaining = self._remaining(shown, deadline)
             try:
                 pinned = hop.url.copy_with(host=ip)
             except httpx.InvalidURL as exc:
-                raise FetchError(f"fetch: {original}: cannot use address {ip} ({exc})") from exc
+                raise FetchError(
+                    f"fetch: {shown}: cannot use address {ip} ({_describe(exc)})"
+                ) from exc
             request = self._client.build_request(
                 "GET",
                 pinned,
@@ -329,46 +344,46 @@ class Fetcher:
                 return self._client.send(request, stream=True)
             except httpx.ConnectError as exc:
                 last_error = exc
-                log.debug("connect failed", extra={"url": original, "ip": ip, "error": str(exc)})
+                log.debug("connect failed", extra={"url": shown, "ip": ip, "error": str(exc)})
             except httpx.TimeoutException as exc:
-                raise self._timed_out(original, exc, deadline) from exc
+                raise self._timed_out(shown, exc, deadline) from exc
             except httpx.HTTPError as exc:
-                raise TransientFetchError(f"fetch: {original}: {_describe(exc)}") from exc
+                raise TransientFetchError(f"fetch: {shown}: {_describe(exc)}") from exc
         raise TransientFetchError(
-            f"fetch: {original}: cannot connect to {hop.host} "
+            f"fetch: {shown}: cannot connect to {hop.host} "
             f"({', '.join(hop.addresses)}): {_describe(last_error)}"
         ) from last_error
 
     def _read_body(
-        self, original: str, response: httpx.Response, max_bytes: int, deadline: float
+        self, shown: str, response: httpx.Response, max_bytes: int, deadline: float
     ) -> bytes:
         """Stream the body, decompressing it here, never holding more than max_bytes + 1."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
-            raise self._too_large(original, max_bytes, f"declares {int(declared):,} bytes")
-        decoder = _Decoder.for_encoding(original, response.headers.get("Content-Encoding", ""))
+            raise self._too_large(shown, max_bytes, f"declares {int(declared):,} bytes")
+        decoder = _Decoder.for_encoding(shown, response.headers.get("Content-Encoding", ""))
         body = bytearray()
         try:
             # No chunk size: each network read arrives at once, so a drip meets the deadline.
             for chunk in response.iter_raw():
                 decoder.feed(chunk, body, max_bytes)
                 if len(body) > max_bytes:
-                    raise self._too_large(original, max_bytes, "")
-                self._remaining(original, deadline)
+                    raise self._too_large(shown, max_bytes, "")
+                self._remaining(shown, deadline)
             decoder.finish(body, max_bytes)
         except httpx.TimeoutException as exc:
-            raise self._timed_out(original, exc, deadline) from exc
+            raise self._timed_out(shown, exc, deadline) from exc
         except httpx.HTTPError as exc:
-            raise TransientFetchError(f"fetch: {original}: {_describe(exc)}") from exc
+            raise TransientFetchError(f"fetch: {shown}: {_describe(exc)}") from exc
         except zlib.error as exc:
             raise FetchError(
-                f"fetch: {original}: corrupt compressed body ({exc}); the server is at fault"
+                f"fetch: {shown}: corrupt compressed body ({exc}); the server is at fault"
             ) from exc
         if len(body) > max_bytes:
-            raise self._too_large(original, max_bytes, "")
+            raise self._too_large(shown, max_bytes, "")
         return bytes(body)
 
-    def _too_large(self, original: str, max_bytes: int, detail: str) -> ResponseTooLargeError:
+    def _too_large(self, shown: str, max_bytes: int, detail: str) -> ResponseTooLargeError:
         if max_bytes == self._settings.max_page_bytes:
             setting = "MONITOR_MAX_PAGE_BYTES"
         elif max_bytes == self._settings.max_feed_bytes:
@@ -376,30 +391,30 @@ class Fetcher:
         else:
             setting = "the byte cap"
         return ResponseTooLargeError(
-            f"fetch: response from {original} exceeds {_format_size(max_bytes)} ({setting})"
+            f"fetch: response from {shown} exceeds {_format_size(max_bytes)} ({setting})"
             + (f"; it {detail}" if detail else "")
             + "; raise the limit if the document is legitimate"
         )
 
     # -- time ----------------------------------------------------------------
 
-    def _remaining(self, original: str, deadline: float) -> float:
+    def _remaining(self, shown: str, deadline: float) -> float:
         """Seconds left before the total deadline; FetchError once it has passed."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TransientFetchError(
-                f"fetch: {original} timed out after {self._settings.total_timeout_s:g} s "
+                f"fetch: {shown} timed out after {self._settings.total_timeout_s:g} s "
                 "in total (MONITOR_TOTAL_TIMEOUT_S)"
             )
         return remaining
 
     def _timed_out(
-        self, original: str, exc: httpx.TimeoutException, deadline: float
+        self, shown: str, exc: httpx.TimeoutException, deadline: float
     ) -> TransientFetchError:
         """The message for an httpx timeout, naming the limit that was hit."""
         if time.monotonic() >= deadline - 0.05:  # the wait was shortened to the total deadline
             return TransientFetchError(
-                f"fetch: {original} timed out after {self._settings.total_timeout_s:g} s "
+                f"fetch: {shown} timed out after {self._settings.total_timeout_s:g} s "
                 "in total (MONITOR_TOTAL_TIMEOUT_S)"
             )
         if isinstance(exc, httpx.ConnectTimeout):
@@ -408,9 +423,7 @@ class Fetcher:
         else:
             limit, setting = self._settings.read_timeout_s, "MONITOR_READ_TIMEOUT_S"
             what = "waiting for data"
-        return TransientFetchError(
-            f"fetch: {original} timed out after {limit:g} s {what} ({setting})"
-        )
+        return TransientFetchError(f"fetch: {shown} timed out after {limit:g} s {what} ({setting})")
 
 
 class _Decoder:
@@ -423,7 +436,7 @@ class _Decoder:
         self._started = False
 
     @classmethod
-    def for_encoding(cls, original: str, header: str) -> _Decoder:
+    def for_encoding(cls, shown: str, header: str) -> _Decoder:
         encodings = [part.strip().lower() for part in header.split(",") if part.strip()]
         encodings = [part for part in encodings if part != "identity"]
         if not encodings:
@@ -433,7 +446,7 @@ class _Decoder:
         if encodings == ["deflate"]:
             return cls(zlib.MAX_WBITS, deflate=True)
         raise FetchError(
-            f"fetch: {original}: unsupported Content-Encoding {header!r}; "
+            f"fetch: {shown}: unsupported Content-Encoding {header[:100]!r}; "
             "the server ignored our Accept-Encoding: gzip, deflate"
         )
 
@@ -487,6 +500,7 @@ def _is_ip_literal(host: str) -> bool:
 
 
 def _describe(exc: BaseException | None) -> str:
+    """A library error as a message may quote it: URLs in it shown as `shown_url` shows them."""
     if exc is None:
         return "no address to try"
-    return str(exc) or type(exc).__name__
+    return redact_text(str(exc)) or type(exc).__name__

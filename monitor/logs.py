@@ -1,4 +1,9 @@
-"""Logging setup: readable lines at a terminal, one JSON object per line elsewhere."""
+"""Logging setup: readable lines at a terminal, one JSON object per line elsewhere.
+
+Both formats pass every message, field and traceback through `redact_text`, so
+a password in a feed URL or a hostile 20 KB link never reaches the logs,
+whichever module logged it.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,19 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from monitor.redact import redact_text
+
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, object]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+    return {k: _redacted(v) for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+
+
+def _redacted(value: object) -> object:
+    """Strings with URLs shown safely; other values as they are (numbers stay numbers)."""
+    return redact_text(value) if isinstance(value, str) else value
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,11 +36,11 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": redact_text(record.getMessage()),
         }
         payload.update(_extra_fields(record))
         if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
+            payload["exc_info"] = redact_text(self.formatException(record.exc_info))
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 
@@ -38,11 +50,11 @@ class ConsoleFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
         fields = " ".join(f"{k}={v}" for k, v in _extra_fields(record).items())
-        line = f"{when} {record.levelname:<7} {record.getMessage()}"
+        line = f"{when} {record.levelname:<7} {redact_text(record.getMessage())}"
         if fields:
             line = f"{line} {fields}"
         if record.exc_info:
-            line = f"{line}\n{self.formatException(record.exc_info)}"
+            line = f"{line}\n{redact_text(self.formatException(record.exc_info))}"
         return line
 
 

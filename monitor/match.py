@@ -22,6 +22,7 @@ from enum import StrEnum
 import ahocorasick
 
 from monitor.model import Document, EntityHit, EntityKind, Sentence
+from monitor.patterns import check_budget
 from monitor.rules import (
     AllCondition,
     AnyCondition,
@@ -167,9 +168,12 @@ _TIME_FOLLOWERS = frozenset({
     "et", "pt", "ct", "mt", "eastern", "pacific", "central", "mountain", "local",
 })
 # fmt: on
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# Linear: it starts only at the first mark of a run (a run of 100,000 dots is one try,
+# not 100,000) and never gives back what it took (possessive).
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?([A-Z0-9])")
-_LAST_WORD = re.compile(r"(\S+)$")
+# No abbreviation (with its opening quotes or brackets) is longer than this.
+_LONGEST_ABBREVIATION = 16
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]?(\w+)")
 
 
@@ -197,14 +201,29 @@ def _cuts(text: str, line_start: int, line_end: int) -> Iterator[int]:
 
 def _is_abbreviation(text: str, line_start: int, period: re.Match[str]) -> bool:
     """True when the period closes an abbreviation or an initial, not a sentence."""
-    word_match = _LAST_WORD.search(text, line_start, period.start())
-    if word_match is None:
+    word = _word_before(text, line_start, period.start())
+    if word is None:
         return False
-    word = word_match.group(1).lstrip("\"'“‘([").lower()
+    word = word.lstrip("\"'“‘([").lower()
     if word in ("a.m", "p.m"):
         following = _NEXT_WORD.match(text, period.end())
         return following is not None and following.group(1).lower() in _TIME_FOLLOWERS
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _word_before(text: str, line_start: int, end: int) -> str | None:
+    """The word ending at `end`, if short enough to be an abbreviation (None otherwise).
+
+    Scans back at most _LONGEST_ABBREVIATION characters: a search from the line's
+    start for every period made one long paragraph cost quadratic time.
+    """
+    start = end
+    floor = max(line_start, end - _LONGEST_ABBREVIATION - 1)
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    if start == end or (start == floor and start > line_start and not text[start - 1].isspace()):
+        return None
+    return text[start:end]
 
 
 def _stripped(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -839,6 +858,7 @@ class _Attribution:
         found = _Attributed()
         newest = max((c.date for c in candidates), default=None)
         for index, (start, end) in enumerate(self.spans):
+            check_budget(f"attributing sentence {index}")
             cut = find_recap(self.text[start:end])
             main_end = end if cut is None else start + cut
             scores = [self.score(c, index, start, main_end, newest) for c in candidates]

@@ -13,12 +13,14 @@ Exported names (counters get prometheus_client's `_total` suffix):
     monitor_feed_polls_total{outcome}          ok | not_modified | error
     monitor_fetch_errors_total{kind}           see FETCH_ERROR_KINDS
     monitor_articles_processed_total{status}   extracted | fetch_failed | extract_failed | duplicate
+                                               | analysis_failed
     monitor_claims_recorded_total
     monitor_rechecks_total{outcome}            see RECHECK_OUTCOMES
     monitor_alerts_raised_total{kind}
     monitor_alerts_delivered_total
     monitor_alerts_failed_total
     monitor_cycle_duration_seconds             histogram
+    monitor_rules_reload_failures_total        rule edits refused (the last good rules stay)
     monitor_last_success_timestamp_seconds     Unix time of the last successful cycle
 """
 
@@ -30,7 +32,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 POLL_OUTCOMES = ("ok", "not_modified", "error")
-ARTICLE_STATUSES = ("extracted", "fetch_failed", "extract_failed", "duplicate")
+ARTICLE_STATUSES = ("extracted", "fetch_failed", "extract_failed", "duplicate", "analysis_failed")
 FETCH_ERROR_KINDS = (
     "timeout",
     "too_large",
@@ -124,6 +126,11 @@ class Metrics:
             "Unix time at which the last successful cycle finished (0: none yet).",
             registry=self.registry,
         )
+        self.rules_reload_failures = Counter(
+            "monitor_rules_reload_failures",
+            "Rule edits the running daemon refused, keeping its last good rules.",
+            registry=self.registry,
+        )
         self._initialise_labels()
 
     def _initialise_labels(self) -> None:
@@ -169,6 +176,10 @@ class Metrics:
     def record_alert_delivery(self, *, delivered: bool) -> None:
         """Count one alert delivered to Slack, or one that failed."""
         (self.alerts_delivered if delivered else self.alerts_failed).inc()
+
+    def record_rules_reload_failure(self) -> None:
+        """Count one refused rule reload (the daemon keeps its last good rules)."""
+        self.rules_reload_failures.inc()
 
     def record_cycle(self, elapsed_s: float, *, finished_at: datetime, succeeded: bool) -> None:
         """Observe a cycle's duration; a successful one also moves the last-success time."""

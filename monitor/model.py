@@ -19,6 +19,13 @@ class FeedSpec:
     name: str
     url: str
     interval_min: float | None = None
+    # The name its articles are attributed to (default: `name`); the page's own
+    # og:site_name is kept as the article's outlet, never used in its place.
+    source: str | None = None
+
+    @property
+    def source_label(self) -> str:
+        return self.source or self.name
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,20 @@ from monitor.analysis import (
     Analysis,
     RuleSet,
     analyse_claims,
+    capped,
     ledger_subjects,
     load_rule_set,
     match,
 )
 from monitor.config import Settings
 from monitor.delivery import Delivery, notifier_from_settings
-from monitor.errors import ConfigError, ExtractionError, FetchError, TransientFetchError
+from monitor.errors import (
+    AnalysisBudgetError,
+    ConfigError,
+    ExtractionError,
+    FetchError,
+    TransientFetchError,
+)
 from monitor.extract import extract_html, is_html_content_type, read_plain_text
 from monitor.extractor_pool import ExtractorPool
 from monitor.feeds import canonical_url, parse_feed
@@ -46,6 +53,8 @@ from monitor.model import (
     ParsedFeed,
     iso,
 )
+from monitor.patterns import AnalysisBudget
+from monitor.redact import redact_text
 from monitor.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from monitor.seeds import SeedArticle, load_seeds
 from monitor.storage import (
@@ -56,6 +65,7 @@ from monitor.storage import (
     PageCheck,
     PendingArticle,
     RecheckDue,
+    StorageError,
     StoredDocument,
     content_hash,
     new_lease_owner,
@@ -300,45 +310,47 @@ class Pipeline:
         return _FeedPoll(feed, result=result, parsed=parsed)
 
     def _record_feed_poll(self, poll: _FeedPoll, report: CycleReport) -> None:
+        """Store a poll's entries and outcome. A database that refuses the write (locked
+        past the busy timeout) fails this feed, on the feed: the cycle goes on."""
         now = self.clock()
-        feed = poll.feed
-        next_due = next_poll_at(
-            feed, now, failed=poll.error is not None, max_backoff_min=self.settings.max_backoff_min
-        )
         report.feeds_polled += 1
-        new_articles = 0
         if poll.error is not None or poll.result is None:
-            error = poll.error or "unknown error"
-            report.feed_errors.append((feed.name, error))
-            self.metrics.record_feed_poll("error")
-            self.metrics.record_fetch_error(error)
-            self.database.record_feed_poll(
-                feed.feed_id, fetched_at=now, next_due_at=next_due, status=None, error=error
-            )
-            log.warning(
-                "feed failed",
-                extra={"feed": feed.name, "feed_url": feed.url, "error": error},
-            )
+            self._record_feed_failure(poll.feed, now, poll.error or "unknown error", report)
             return
-        result = poll.result
-        self.metrics.record_feed_poll("ok" if poll.parsed else "not_modified")
-        if poll.parsed is None:
-            report.feeds_not_modified += 1
-        else:
+        try:
+            self._store_feed_poll(poll, poll.result, now, report)
+        except StorageError as exc:
+            entries = len(poll.parsed.items) if poll.parsed else 0
+            log.warning(
+                "storing the feed's poll failed",
+                extra={"feed": poll.feed.name, "entries": entries, "error": str(exc)},
+            )
+            error = f"{exc} while storing {entries} entries; the next poll tries again"
+            self._record_feed_failure(poll.feed, now, error, report)
+
+    def _store_feed_poll(
+        self, poll: _FeedPoll, result: FetchResult, now: datetime, report: CycleReport
+    ) -> None:
+        feed = poll.feed
+        new_articles = 0
+        if poll.parsed is not None:
             new_articles = self.database.add_feed_items(
                 feed.feed_id, _canonical_items(poll.parsed.items), now
             )
-            report.articles_queued += new_articles
         self.database.record_feed_poll(
             feed.feed_id,
             fetched_at=now,
-            next_due_at=next_due,
+            next_due_at=self._next_poll(feed, now, failed=False),
             status=result.status,
             error=None,
             etag=result.etag,
             last_modified=result.last_modified,
             entry_count=len(poll.parsed.items) if poll.parsed else None,
         )
+        self.metrics.record_feed_poll("ok" if poll.parsed else "not_modified")
+        if poll.parsed is None:
+            report.feeds_not_modified += 1
+        report.articles_queued += new_articles
         log.info(
             "feed polled",
             extra={
@@ -349,6 +361,32 @@ class Pipeline:
                 "elapsed_ms": result.elapsed_ms,
             },
         )
+
+    def _record_feed_failure(
+        self, feed: FeedState, now: datetime, error: str, report: CycleReport
+    ) -> None:
+        error = redact_text(error)  # no password, no 20 KB link in last_error
+        report.feed_errors.append((feed.name, error))
+        self.metrics.record_feed_poll("error")
+        self.metrics.record_fetch_error(error)
+        log.warning("feed failed", extra={"feed": feed.name, "feed_url": feed.url, "error": error})
+        try:
+            self.database.record_feed_poll(
+                feed.feed_id,
+                fetched_at=now,
+                next_due_at=self._next_poll(feed, now, failed=True),
+                status=None,
+                error=error,
+            )
+        except StorageError as exc:
+            # Not even the failure could be stored: the feed's lease lapses and the
+            # feed is polled again then; the report and the log keep the reason.
+            log.error(
+                "could not record the feed's failure", extra={"feed": feed.name, "error": str(exc)}
+            )
+
+    def _next_poll(self, feed: FeedState, now: datetime, *, failed: bool) -> datetime:
+        return next_poll_at(feed, now, failed=failed, max_backoff_min=self.settings.max_backoff_min)
 
     # -- articles ------------------------------------------------------------
 
@@ -471,7 +509,8 @@ class Pipeline:
             report.articles_extracted += 1
             self.metrics.record_article(ArticleStatus.EXTRACTED)
             analysis = self.analyse(article.article_id, stored=stored)
-            self._schedule_first_recheck(stored, analysis, page)
+            if analysis is not None:
+                self._schedule_first_recheck(stored, analysis, page)
         else:
             report.duplicates += 1
             self.metrics.record_article(ArticleStatus.DUPLICATE)
@@ -484,14 +523,15 @@ class Pipeline:
         """A passing failure (timeout, 5xx, 429...): the article stays pending until its next
         try on MONITOR_PAGE_RETRY_SCHEDULE; after the last one it is fetch_failed."""
         delays = self.settings.page_retry_delays
+        reason = redact_text(str(exc))
         if article.fetch_attempts >= len(delays):
             tries = article.fetch_attempts + 1
-            error = f"{exc} (gave up after {tries} tries)" if delays else str(exc)
+            error = f"{reason} (gave up after {tries} tries)" if delays else reason
             self._fail_article(article, ArticleStatus.FETCH_FAILED, error, report)
             return
         now = self.clock()
         retry_at = now + delays[article.fetch_attempts]
-        error = f"{exc}; retry {article.fetch_attempts + 1} of {len(delays)} at {iso(retry_at)}"
+        error = f"{reason}; retry {article.fetch_attempts + 1} of {len(delays)} at {iso(retry_at)}"
         self.database.defer_article(
             article.article_id, error=error, retry_at=retry_at, fetched_at=now
         )
@@ -502,6 +542,7 @@ class Pipeline:
     def _fail_article(
         self, article: PendingArticle, status: str, error: str, report: CycleReport
     ) -> None:
+        error = redact_text(error)  # no password, no 20 KB link in the stored error
         report.article_errors.append((article.url, error))
         self.metrics.record_article(status)
         self.database.record_article_failure(
@@ -526,6 +567,21 @@ class Pipeline:
 
     def analyse(
         self, article_id: int, *, stored: StoredDocument | None = None, is_edit: bool = False
+    ) -> Analysis | None:
+        """Analyse a stored article (see _analyse); None when the analysis outran
+        MONITOR_ANALYSIS_BUDGET_S: the article is then analysis_failed, with the reason,
+        and no claim picks it up again (it would only hang again)."""
+        try:
+            return self._analyse(article_id, stored=stored, is_edit=is_edit)
+        except AnalysisBudgetError as exc:
+            error = f"analyse: {exc}"
+            self.metrics.record_article(ArticleStatus.ANALYSIS_FAILED)
+            self.database.record_analysis_failure(article_id, error=error)
+            log.warning("article analysis failed", extra={"article_id": article_id, "error": error})
+            return None
+
+    def _analyse(
+        self, article_id: int, *, stored: StoredDocument | None = None, is_edit: bool = False
     ) -> Analysis:
         """Match a stored article, extract its claims, compare them with the ledger, and
         store matches, claims and alerts in one transaction.
@@ -536,8 +592,10 @@ class Pipeline:
         with the new ones for edit alerts, and left out of the ledger it is compared with.
         """
         stored = stored or self.database.document(article_id)
-        document = as_document(stored)
-        result = match(document, self.rule_set)
+        document = capped(as_document(stored), self.settings.max_analysed_chars)
+        budget = AnalysisBudget(self.settings.analysis_budget_s, clock=time.monotonic)
+        result = match(document, self.rule_set, budget)
+        left_s = budget.remaining_s()  # waiting for the lock and the ledger is not analysis
         subjects = ledger_subjects(result, self.rule_set.rules)
         old_claims = [e.claim for e in self.database.article_claims(article_id)] if is_edit else []
         # Most articles match no incident: nothing to compare, so no need to wait
@@ -545,7 +603,8 @@ class Pipeline:
         needs_lock = bool(subjects) or result.new_incident
         with self.database.analysis_lock() if needs_lock else nullcontext():
             ledger = self.database.ledger(subjects, exclude_article=article_id)
-            analysis = analyse_claims(document, result, self.rule_set, ledger)
+            rest = AnalysisBudget(left_s, clock=time.monotonic)
+            analysis = analyse_claims(document, result, self.rule_set, ledger, rest)
             edits = (
                 edit_alerts(
                     old_claims, analysis.claims, outlet=stored.source, article_url=stored.url

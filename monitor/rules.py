@@ -4,7 +4,10 @@ Input: a rules directory holding entities.yaml, incidents.yaml, watch.yaml and
 feeds.yaml. Output: a `Rules` value, or every problem found, each naming the
 file, the line and the fix. Each file is checked against its JSON Schema
 (monitor/schemas/<name>.schema.json), then for what a schema cannot express:
-duplicate ids and aliases, dangling references and invalid regular expressions.
+duplicate ids and aliases, dangling references, and regular expressions that are
+invalid or could run away (see monitor/patterns.py). A rule file is at most
+MAX_RULE_FILE_BYTES, UTF-8, and may not use YAML aliases (`*name`): a few hundred
+bytes of nested aliases expand to gigabytes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from jsonschema.exceptions import ValidationError
 
 from monitor.errors import RuleError
 from monitor.model import Entity, EntityKind, FeedSpec
+from monitor.patterns import SafePattern, check_pattern, compile_safe
 
 KeyPath = tuple[str | int, ...]
 
@@ -33,6 +37,9 @@ WATCH_FILE = "watch.yaml"
 FEEDS_FILE = "feeds.yaml"
 DEFAULT_WINDOW_DAYS = 120
 DEFAULT_WATCH_WINDOW_SENTENCES = 2
+MAX_RULE_FILE_BYTES = 1_000_000
+# libyaml's parser when PyYAML was built with it (much faster), else the pure-Python one.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # --------------------------------------------------------------------------- problems
@@ -100,14 +107,22 @@ def _child_node(node: yaml.Node | None, key: str | int) -> tuple[yaml.Node, yaml
 
 
 def _parse_yaml(path: Path) -> YamlDoc | RuleProblem:
-    """Parse `path`, or say where its YAML syntax breaks."""
+    """Parse `path` once (the node tree, then the data built from it), or say what is wrong."""
+    text = _read_rule_file(path)
+    if isinstance(text, RuleProblem):
+        return text
+    loader = _LOADER(text)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return RuleProblem(str(path), None, f"cannot read the file ({exc.strerror}); create it")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        alias = _first_alias(root)
+        if alias is not None:
+            return RuleProblem(
+                str(path),
+                alias,
+                "uses a YAML alias (*name) to repeat an anchored (&name) value; "
+                "rule files do not allow aliases: write the value out in full",
+            )
+        data = None if root is None else loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else mark.line + 1
@@ -117,7 +132,65 @@ def _parse_yaml(path: Path) -> YamlDoc | RuleProblem:
         )
     except yaml.YAMLError as exc:
         return RuleProblem(str(path), None, f"YAML error: {exc}; fix the file's syntax")
-    return YamlDoc(path, _dates_to_strings(data), root)
+    except RecursionError:
+        return RuleProblem(str(path), None, "nests too deeply to read; flatten the structure")
+    finally:
+        loader.dispose()
+    try:
+        return YamlDoc(path, _dates_to_strings(data), root)
+    except RecursionError:
+        return RuleProblem(str(path), None, "nests too deeply to read; flatten the structure")
+
+
+def _read_rule_file(path: Path) -> str | RuleProblem:
+    """The file's text, or a problem: unreadable, too big, or not UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_RULE_FILE_BYTES:
+            return RuleProblem(
+                str(path),
+                None,
+                f"the file is {size:,} bytes, more than the {MAX_RULE_FILE_BYTES:,} allowed "
+                "for a rule file; split it or remove what is not needed",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return RuleProblem(str(path), None, f"cannot read the file ({exc.strerror}); create it")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return RuleProblem(
+            str(path),
+            line,
+            f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8",
+        )
+
+
+def _first_alias(root: yaml.Node | None) -> int | None:
+    """The line of the first alias in the file (a node used a second time), or None.
+
+    The composer hands back an alias as the very node it names, so a node met
+    twice is an alias. Each node is visited once, in document order: an alias
+    bomb costs no more than its text.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [] if root is None else [(root, root.start_mark.line)]
+    while stack:
+        node, line = stack.pop()
+        if id(node) in seen:
+            return line + 1
+        seen.add(id(node))
+        children: list[tuple[yaml.Node, int]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                children.append((key_node, key_node.start_mark.line))
+                children.append((value_node, key_node.start_mark.line))
+        elif isinstance(node, yaml.SequenceNode):
+            children.extend((item, line) for item in node.value)
+        stack.extend(reversed(children))
+    return None
 
 
 def load_yaml_with_lines(path: Path) -> YamlDoc:
@@ -244,7 +317,7 @@ class TermCondition:
     """True when the case-insensitive regular expression matches the text."""
 
     term: str
-    pattern: re.Pattern[str] = field(compare=False, repr=False)
+    pattern: SafePattern = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +351,8 @@ class ContextAlias:
     """An alias that counts only next to text matching `before` or `after`."""
 
     alias: str
-    before: re.Pattern[str] | None
-    after: re.Pattern[str] | None
+    before: SafePattern | None
+    after: SafePattern | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +368,7 @@ class EntityRule:
     weak_aliases: tuple[str, ...] = ()
     context_aliases: tuple[ContextAlias, ...] = ()
     requires_entities: tuple[str, ...] = ()
-    excluded_after: re.Pattern[str] | None = None
+    excluded_after: SafePattern | None = None
     tags: tuple[str, ...] = ()
 
     @property
@@ -314,7 +387,7 @@ class Cue:
     label: str
     entity: str | None = None
     tag: str | None = None
-    term: re.Pattern[str] | None = None
+    term: SafePattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +445,7 @@ def load_feeds(rules_dir: Path) -> list[FeedSpec]:
     """The feeds listed in rules_dir/feeds.yaml; raise RuleError if invalid."""
     path = rules_dir / FEEDS_FILE
     if not path.exists():
-        raise RuleError(f"{path}: not found; create it with feeds: [{{name: ..., url: ...}}]")
+        raise_problems([_missing_feeds_problem(path)])
     feeds, problems = _load_feeds(path)
     raise_problems(problems)
     return list(feeds)
@@ -388,6 +461,9 @@ def _load(rules_dir: Path) -> tuple[Rules | None, list[RuleProblem]]:
     if (rules_dir / FEEDS_FILE).exists():
         feeds, feed_problems = _load_feeds(rules_dir / FEEDS_FILE)
         problems.extend(feed_problems)
+    else:
+        # Without it nothing is polled, silently: a missing feeds file is an error.
+        problems.append(_missing_feeds_problem(rules_dir / FEEDS_FILE))
     if entities_doc is None or incidents_doc is None or (watch_path.exists() and watch_doc is None):
         return None, problems
 
@@ -402,6 +478,15 @@ def _load(rules_dir: Path) -> tuple[Rules | None, list[RuleProblem]]:
     if problems:
         return None, problems
     return Rules(entities, incidents, watch, feeds, titles), problems
+
+
+def _missing_feeds_problem(path: Path) -> RuleProblem:
+    return RuleProblem(
+        str(path),
+        None,
+        "not found; create it with feeds: [{name: ..., url: ...}] "
+        "(without it no feed is polled; feeds: [] polls none on purpose)",
+    )
 
 
 def _checked_doc(path: Path, schema: str, problems: list[RuleProblem]) -> YamlDoc | None:
@@ -444,7 +529,8 @@ def _load_feeds(path: Path) -> tuple[tuple[FeedSpec, ...], list[RuleProblem]]:
         names.setdefault(name, i)
         urls.setdefault(url, i)
         interval = raw.get("interval", raw.get("interval_min"))
-        feeds.append(FeedSpec(name, url, None if interval is None else float(interval)))
+        source = str(raw["source"]) if raw.get("source") else None
+        feeds.append(FeedSpec(name, url, None if interval is None else float(interval), source))
     return tuple(feeds), problems
 
 
@@ -462,19 +548,21 @@ class _Refs:
 
 def _compile(
     doc: YamlDoc, path: KeyPath, pattern: str, problems: list[RuleProblem], flags: int = 0
-) -> re.Pattern[str] | None:
-    """Compile a rule regex, or add a problem that quotes the regex error."""
-    try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        problems.append(
-            doc.problem(
-                path,
-                f"invalid regular expression {pattern!r}: {exc.msg} at position {exc.pos}; "
-                "fix it (escape literal characters such as . ( ) with a backslash)",
-            )
-        )
+) -> SafePattern | None:
+    """Compile a rule regex to run with a time limit, or add a problem saying why it
+    cannot be (invalid, too long, or able to take exponential time)."""
+    refused = check_pattern(pattern, flags)
+    if refused is not None:
+        problems.append(doc.problem(path, refused))
         return None
+    return compile_safe(pattern, pattern_origin(doc, path), flags)
+
+
+def pattern_origin(doc: YamlDoc, path: KeyPath) -> str:
+    """'incidents.yaml:53 incidents[0].cues[2].term': where a pattern was written."""
+    line = doc.line(path)
+    where = doc.path.name if line is None else f"{doc.path.name}:{line}"
+    return f"{where} {_dotted(path)}"
 
 
 class _Builder:
@@ -551,7 +639,7 @@ class _Builder:
 
     def _optional_regex(
         self, doc: YamlDoc, path: KeyPath, pattern: str | None
-    ) -> re.Pattern[str] | None:
+    ) -> SafePattern | None:
         return None if pattern is None else _compile(doc, path, pattern, self.problems)
 
     def check_entity_refs(self, doc: YamlDoc, known: set[str]) -> None:
@@ -671,7 +759,7 @@ class _Builder:
         if key == "tag":
             return TagCondition(str(value))
         pattern = _compile(doc, (*path, "term"), str(value), self.problems, re.IGNORECASE)
-        return TermCondition(str(value), pattern or re.compile(r"(?!x)x"))
+        return TermCondition(str(value), pattern or compile_safe(r"(?!x)x", "never"))
 
     def watch(self, doc: YamlDoc, refs: _Refs) -> WatchRule:
         raw = doc.data["watch"]

@@ -39,10 +39,13 @@ RULES_CHECK_S = 5.0
 class RulesWatcher:
     """Reloads rules/*.yaml when a file changes; a broken edit keeps the last good rules."""
 
-    def __init__(self, rules_dir: Path, pipeline: Pipeline, delivery: Delivery) -> None:
+    def __init__(
+        self, rules_dir: Path, pipeline: Pipeline, delivery: Delivery, metrics: Metrics
+    ) -> None:
         self.rules_dir = rules_dir
         self.pipeline = pipeline
         self.delivery = delivery
+        self.metrics = metrics
         self.signature = rules_signature(rules_dir)
         self.last_error: str | None = None
 
@@ -54,7 +57,9 @@ class RulesWatcher:
         try:
             rule_set = load_rule_set(self.rules_dir)
         except ConfigError as exc:
+            # A deleted feeds.yaml lands here too: polling goes on with the last good feeds.
             self.last_error = str(exc)
+            self.metrics.record_rules_reload_failure()
             log.error("rules invalid; keeping the last good rules", extra={"error": str(exc)})
             return
         self.pipeline.rule_set = self.delivery.rule_set = rule_set
@@ -116,7 +121,7 @@ def _add_jobs(
     delivery: Delivery,
     metrics: Metrics,
 ) -> None:
-    watcher = RulesWatcher(settings.rules_dir, pipeline, delivery)
+    watcher = RulesWatcher(settings.rules_dir, pipeline, delivery, metrics)
     now = datetime.now(UTC)
     jobs: list[tuple[str, Callable[[], None], float]] = [
         ("cycle", lambda: _run_cycle(pipeline, metrics), settings.tick_s),

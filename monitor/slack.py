@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from monitor.errors import ConfigError, DeliveryError
+from monitor.redact import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _safe_url(url: str | None) -> str | None:
     if not url or not url.lower().startswith(("http://", "https://")):
         return None
     return (
-        url.strip()
+        without_credentials(url.strip())  # a feed's password must not reach the channel
         .replace("&", "&amp;")
         .replace("<", "%3C")
         .replace(">", "%3E")

@@ -7,6 +7,7 @@ lifetime never leaks out of this module.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from monitor.alerts import AlertDraft
@@ -37,7 +38,9 @@ from monitor.analysis import LedgerEntry
 from monitor.claim_voice import Stance
 from monitor.claims import Claim
 from monitor.errors import ConfigError
+from monitor.feeds import checked_published_at, is_plausible_date
 from monitor.model import ExtractedPage, FeedItem, FeedSpec, FetchResult
+from monitor.redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,18 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same for every replica.
 _MIGRATION_LOCK_KEY = 0x6D6F6E69
 _ANALYSIS_LOCK_KEY = 0x6D6F6E6A
+# How long a SQLite writer waits for another's lock before failing "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30.0
+# Rows per INSERT when storing a feed's entries: a few hundred keeps each statement well
+# under SQLite's bound-parameter limit (32,766) and PostgreSQL's (65,535).
+ENTRY_BATCH_ROWS = 200
+# An execution option marking reads that never write: on SQLite they start with a plain
+# BEGIN, so they neither take nor wait for the write lock.
+_READ_ONLY = "monitor_read_only"
+
+
+class StorageError(RuntimeError):
+    """The database refused a write (locked past the busy timeout, or gone away)."""
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -90,6 +105,8 @@ class FeedRow(SQLModel, table=True):
     next_due_at: datetime | None = _utc_column(index=True)
     lease_owner: str | None = Field(default=None, sa_type=sa.Text)
     lease_expires_at: datetime | None = _utc_column()
+    # The `source:` set in feeds.yaml: the name the feed's articles are attributed to.
+    source_label: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class FeedEntryRow(SQLModel, table=True):
@@ -140,6 +157,9 @@ class ArticleRow(SQLModel, table=True):
     page_etag: str | None = Field(default=None, sa_type=sa.Text)
     page_last_modified: str | None = Field(default=None, sa_type=sa.Text)
     page_hash: str | None = Field(default=None, sa_type=sa.Text)
+    # The publication date the feed or page stated, when it was implausible (year 9999,
+    # 1970) and published_at holds the first sight instead.
+    stated_published_at: datetime | None = _utc_column()
 
 
 class ArticleRevisionRow(SQLModel, table=True):
@@ -215,6 +235,9 @@ class AlertRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc_column()
     slack_channel: str | None = Field(default=None, sa_type=sa.Text)
     slack_ts: str | None = Field(default=None, sa_type=sa.Text)
+    # When the current run of failed tries began: delivery gives up on an alert that
+    # keeps failing (MONITOR_DELIVERY_GIVE_UP_AFTER) instead of holding the outbox.
+    first_failed_at: datetime | None = _utc_column()
 
 
 class JobLeaseRow(SQLModel, table=True):
@@ -246,6 +269,8 @@ class ArticleStatus:
     FETCH_FAILED = "fetch_failed"
     EXTRACT_FAILED = "extract_failed"
     DUPLICATE = "duplicate"
+    # Extracted and stored, but its analysis outran MONITOR_ANALYSIS_BUDGET_S (see error).
+    ANALYSIS_FAILED = "analysis_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +306,10 @@ class ArticleRecord:
     error: str | None
     revision: int
     retry_at: datetime | None  # a pending article whose last fetch failed: its next try
+    outlet: str | None = None  # the page's own name for its outlet (og:site_name)
+    # The date the feed or page stated when it was implausible (published_at is then
+    # the first sight).
+    stated_published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +377,7 @@ class AlertRecord:
     next_attempt_at: datetime | None
     slack_channel: str | None
     slack_ts: str | None
+    first_failed_at: datetime | None = None  # when the current run of failed tries began
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,8 +465,8 @@ def _source_of(row: ArticleRow) -> str:
 
 
 def _source(source_label: str | None, outlet: str | None, url: str) -> str:
-    """The name an article's claims are attributed to: the label given at ingest or seed,
-    else the outlet's own name, else the host."""
+    """The name an article's claims are attributed to: its feed's name (or `source:`), or
+    the label given at ingest or seed; else the outlet's own name, else the host."""
     if source_label:
         return source_label
     if outlet:
@@ -454,6 +484,30 @@ def _log_takeovers(table: object, owner: str, previous_owners: Sequence[str | No
             "took over lapsed leases",
             extra={"table": str(table), "rows": count, "from_owner": previous, "owner": owner},
         )
+
+
+def _page_date_columns(page_date: datetime, fetched_at: datetime) -> dict[str, Any]:
+    """SET clauses giving an article the page's date if it has none yet (the feed's wins).
+
+    An implausible page date (see feeds.is_plausible_date) gives way to the article's
+    first sight, and is kept as stated_published_at.
+    """
+    undated = col(ArticleRow.published_at).is_(None)
+    if is_plausible_date(page_date, fetched_at):
+        stated = sa.literal(page_date, UTCDateTime())
+        return {"published_at": sa.func.coalesce(col(ArticleRow.published_at), stated)}
+    first_seen = sa.func.coalesce(
+        col(ArticleRow.published_at),
+        col(ArticleRow.created_at),
+        sa.literal(fetched_at, UTCDateTime()),
+    )
+    return {
+        "published_at": first_seen,
+        "stated_published_at": sa.case(
+            (undated, sa.literal(page_date, UTCDateTime())),
+            else_=col(ArticleRow.stated_published_at),
+        ),
+    }
 
 
 def _fetch_due(now: datetime) -> sa.ColumnElement[bool]:
@@ -475,6 +529,8 @@ def _as_article_record(row: ArticleRow) -> ArticleRecord:
         error=row.error,
         revision=row.revision,
         retry_at=row.next_fetch_at if row.status == ArticleStatus.PENDING else None,
+        outlet=row.outlet,
+        stated_published_at=row.stated_published_at,
     )
 
 
@@ -553,7 +609,14 @@ def _as_alert_record(row: AlertRow) -> AlertRecord:
         next_attempt_at=row.next_attempt_at,
         slack_channel=row.slack_channel,
         slack_ts=row.slack_ts,
+        first_failed_at=row.first_failed_at,
     )
+
+
+def _with_outlet(draft: AlertDraft, outlet: str | None) -> AlertDraft:
+    if not outlet:
+        return draft
+    return dataclasses.replace(draft, current={**draft.current, "outlet": outlet})
 
 
 def _alert_values(
@@ -578,26 +641,55 @@ def _alert_values(
     }
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets `monitor feeds` read while the daemon writes; the timeout makes
-    # two writers wait for each other instead of failing with "locked".
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # In WAL mode NORMAL survives a crash of monitor itself; only a power cut
-    # can lose the last commits. It saves an fsync per article.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_configurer(busy_timeout_s: float) -> Any:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # SQLAlchemy's pysqlite recipe: pysqlite must not begin transactions itself
+        # (it would BEGIN deferred, and only before a write); _begin_sqlite does.
+        dbapi_connection.isolation_level = None
+        # WAL lets `monitor feeds` read while the daemon writes; the timeout makes
+        # two writers wait for each other instead of failing with "locked".
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL survives a crash of monitor itself; only a power cut
+        # can lose the last commits. It saves an fsync per article.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return configure
 
 
-def create_db_engine(url: str) -> Engine:
+def _begin_sqlite(connection: sa.Connection) -> None:
+    """Every transaction that may write takes the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction reads first and asks for the write lock at its first write;
+    if another connection committed in between, SQLite fails that upgrade at once with
+    "database is locked", without waiting out the busy timeout. BEGIN IMMEDIATE waits
+    (the busy timeout) at the start instead, where waiting is safe. Reads marked
+    read-only begin deferred: in WAL mode they never wait for a writer.
+    """
+    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """OperationalError (locked past the busy timeout, connection lost) as StorageError,
+    so the caller can record it on the feed it was storing."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise StorageError(f"database: {exc.orig}") from exc
+
+
+def create_db_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, with the SQLite data directory created."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
+    except (sa.exc.ArgumentError, ValueError) as exc:  # ValueError: a port not a number
         raise ConfigError(
-            f"MONITOR_DATABASE_URL {url!r} is not a database URL; "
+            f"MONITOR_DATABASE_URL {redact_url(url)!r} is not a database URL; "
             "use e.g. sqlite:///data/monitor.db or postgresql://user:pass@host/db"
         ) from exc
     backend = parsed.get_backend_name()
@@ -605,7 +697,8 @@ def create_db_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, connect_args={"check_same_thread": False})
-        sa.event.listen(engine, "connect", _configure_sqlite)
+        sa.event.listen(engine, "connect", _sqlite_configurer(busy_timeout_s))
+        sa.event.listen(engine, "begin", _begin_sqlite)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
@@ -635,12 +728,14 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The same pool, for queries that only read (see _begin_sqlite).
+        self._reader = engine.execution_options(**{_READ_ONLY: True})
         self._local_analysis_lock = threading.Lock()
 
     @classmethod
-    def open(cls, url: str) -> Database:
+    def open(cls, url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Database:
         """Connect, upgrade the schema, and return a ready database."""
-        engine = create_db_engine(url)
+        engine = create_db_engine(url, busy_timeout_s=busy_timeout_s)
         try:
             upgrade_schema(engine)
         except OperationalError as exc:
@@ -658,10 +753,16 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it neither takes nor waits for the write lock."""
+        with Session(self._reader, expire_on_commit=False) as session:
+            yield session
+
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
         try:
-            with self.engine.connect() as connection:
+            with self._reader.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
         except SQLAlchemyError:
             return False
@@ -678,7 +779,11 @@ class Database:
                 interval = spec.interval_min or default_interval_min
                 row = rows.get(name)
                 if row is None:
-                    session.add(FeedRow(name=name, url=spec.url, interval_min=interval))
+                    session.add(
+                        FeedRow(
+                            name=name, url=spec.url, interval_min=interval, source_label=spec.source
+                        )
+                    )
                     continue
                 if row.url != spec.url:
                     # A new address is a new feed as far as caching and errors go.
@@ -686,6 +791,7 @@ class Database:
                     row.consecutive_errors = 0
                     row.next_due_at = None
                 row.url, row.interval_min, row.is_active = spec.url, interval, True
+                row.source_label = spec.source
             for name, row in rows.items():
                 if name not in wanted:
                     row.is_active = False
@@ -693,7 +799,7 @@ class Database:
 
     def feeds(self) -> list[FeedState]:
         """Every active feed, in name order."""
-        with self.session() as session:
+        with self.read_session() as session:
             rows = session.exec(
                 select(FeedRow).where(col(FeedRow.is_active)).order_by(col(FeedRow.name))
             )
@@ -737,7 +843,7 @@ class Database:
             lease_s=lease_s,
             limit=limit,
         )
-        with self.session() as session:
+        with self.read_session() as session:
             rows = session.exec(select(FeedRow).where(col(FeedRow.id).in_(ids)))
             return sorted((_as_feed_state(row) for row in rows), key=lambda f: f.name)
 
@@ -864,8 +970,11 @@ class Database:
         last_modified: str | None = None,
         entry_count: int | None = None,
     ) -> None:
-        """Store one poll's outcome: caching headers on success, the error counter on failure."""
-        with self.session() as session:
+        """Store one poll's outcome: caching headers on success, the error counter on failure.
+
+        StorageError when the database refuses the write (locked past the busy timeout).
+        """
+        with _storage_errors(), self.session() as session:
             row = session.get_one(FeedRow, feed_id)
             row.last_fetched_at, row.next_due_at, row.last_status = fetched_at, next_due_at, status
             row.lease_owner = row.lease_expires_at = None
@@ -889,55 +998,107 @@ class Database:
         new GUID whose URL is already stored points at the existing article
         (a feed re-issuing GUIDs costs no download). Content-hash dedup happens
         after extraction, in store_extraction.
+
+        One transaction, a few hundred rows per INSERT ... ON CONFLICT DO NOTHING:
+        another process (a cron `monitor once` beside the daemon) may store the same
+        URL or GUID at the same time, and its row simply wins. An article is
+        attributed to the feed (its name, or its `source:`), and a publication date
+        no feed could truly state (year 9999, 1970) is replaced by the first sight.
+        StorageError when the database refuses the write (locked past the busy timeout).
         """
         queued = 0
-        with self.session() as session:
-            known_guids = set(
-                session.exec(select(FeedEntryRow.guid).where(FeedEntryRow.feed_id == feed_id))
+        with _storage_errors(), self.engine.begin() as connection:
+            name, label = connection.execute(
+                sa.select(col(FeedRow.name), col(FeedRow.source_label)).where(
+                    col(FeedRow.id) == feed_id
+                )
+            ).one()
+            known = set(
+                connection.execute(
+                    sa.select(col(FeedEntryRow.guid)).where(col(FeedEntryRow.feed_id) == feed_id)
+                ).scalars()
             )
+            fresh: dict[str, FeedItem] = {}
             for item in items:
-                if item.guid in known_guids:
-                    continue
-                known_guids.add(item.guid)
-                try:
-                    # A savepoint per entry: another process (a cron `monitor once`
-                    # beside the daemon) may store the same URL or GUID at the same time.
-                    with session.begin_nested():
-                        queued += self._add_entry(session, feed_id, item, now)
-                except IntegrityError:
-                    log.debug("entry stored concurrently", extra={"guid": item.guid})
-            session.commit()
+                if item.guid not in known:
+                    fresh.setdefault(item.guid, item)
+            entries = list(fresh.values())
+            for start in range(0, len(entries), ENTRY_BATCH_ROWS):
+                batch = entries[start : start + ENTRY_BATCH_ROWS]
+                queued += self._add_entries(connection, feed_id, label or name, batch, now)
         return queued
 
-    @staticmethod
-    def _add_entry(session: Session, feed_id: int, item: FeedItem, now: datetime) -> int:
-        """Store one new entry, and its article unless the URL is known; 1 if queued."""
-        article = session.exec(select(ArticleRow).where(ArticleRow.url == item.url)).first()
-        queued = 0
-        if article is None:
-            article = ArticleRow(
-                url=item.url,
-                title=item.title,
-                feed_id=feed_id,
-                published_at=item.published_at,
-                created_at=now,
-            )
-            session.add(article)
-            session.flush()
-            queued = 1
-        session.add(
-            FeedEntryRow(
-                feed_id=feed_id,
-                guid=item.guid,
-                url=item.url,
-                title=item.title,
-                published_at=item.published_at,
-                first_seen_at=now,
-                article_id=article.id,
-            )
+    def _insert(self, table: type[SQLModel]) -> Any:
+        """INSERT for this dialect (both have ON CONFLICT DO NOTHING)."""
+        dialect_insert = (
+            postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         )
-        session.flush()
-        return queued
+        # The table, not the SQLModel class: an ORM-enabled INSERT costs a Python
+        # round of attribute handling per row.
+        return dialect_insert(sa.inspect(table).local_table)
+
+    def _add_entries(
+        self,
+        connection: sa.Connection,
+        feed_id: int,
+        source: str,
+        items: Sequence[FeedItem],
+        now: datetime,
+    ) -> int:
+        """Store a batch of new entries, and an article per URL not yet stored; how many
+        articles were queued. Rows go in key order, so two writers lock them alike."""
+        articles: dict[str, dict[str, Any]] = {}
+        for item in sorted(items, key=lambda i: i.url):
+            published, stated = checked_published_at(item.published_at, now)
+            articles.setdefault(
+                item.url,
+                {
+                    "url": item.url,
+                    "title": item.title,
+                    "feed_id": feed_id,
+                    "source_label": source,
+                    "origin": "feed",
+                    "published_at": published,
+                    "stated_published_at": stated,
+                    "created_at": now,
+                    "revision": 0,
+                    "status": ArticleStatus.PENDING,
+                    "is_new_incident": False,
+                    "recheck_count": 0,
+                    "fetch_attempts": 0,
+                },
+            )
+        # Executed with a list of rows: SQLAlchemy sends them as one multi-row INSERT
+        # (its "insertmanyvalues"), compiled once and cached, unlike .values([...]).
+        inserted = connection.execute(
+            self._insert(ArticleRow)
+            .on_conflict_do_nothing(index_elements=["url"])
+            .returning(col(ArticleRow.id)),
+            list(articles.values()),
+        ).all()
+        ids = dict(
+            connection.execute(
+                sa.select(col(ArticleRow.url), col(ArticleRow.id)).where(
+                    col(ArticleRow.url).in_(list(articles))
+                )
+            ).all()
+        )
+        connection.execute(
+            self._insert(FeedEntryRow).on_conflict_do_nothing(index_elements=["feed_id", "guid"]),
+            [
+                {
+                    "feed_id": feed_id,
+                    "guid": item.guid,
+                    "url": item.url,
+                    "title": item.title,
+                    "published_at": item.published_at,  # as the feed stated it
+                    "first_seen_at": now,
+                    "article_id": ids.get(item.url),
+                }
+                for item in sorted(items, key=lambda i: i.guid)
+            ],
+        )
+        return len(inserted)
 
     def claim_unanalysed_articles(
         self, owner: str, now: datetime, *, lease_s: float, limit: int
@@ -983,7 +1144,7 @@ class Database:
             lease_s=lease_s,
             limit=limit,
         )
-        with self.session() as session:
+        with self.read_session() as session:
             rows = session.exec(select(ArticleRow).where(col(ArticleRow.id).in_(ids)))
             return [
                 RecheckDue(
@@ -1045,7 +1206,7 @@ class Database:
             .where(ClaimRow.article_id == article_id)
             .order_by(col(ClaimRow.sentence_index), col(ClaimRow.id))
         )
-        with self.session() as session:
+        with self.read_session() as session:
             return [_as_ledger_entry(row) for row in session.exec(query)]
 
     def pending_count(self, now: datetime) -> int:
@@ -1053,7 +1214,7 @@ class Database:
         query = select(sa.func.count()).where(
             ArticleRow.status == ArticleStatus.PENDING, _fetch_due(now)
         )
-        with self.session() as session:
+        with self.read_session() as session:
             return int(session.exec(query).one())
 
     def claim_pending_articles(
@@ -1070,7 +1231,7 @@ class Database:
             lease_s=lease_s,
             limit=limit,
         )
-        with self.session() as session:
+        with self.read_session() as session:
             rows = session.exec(select(ArticleRow).where(col(ArticleRow.id).in_(ids)))
             return sorted(
                 (
@@ -1122,10 +1283,7 @@ class Database:
             if page.site_name:
                 found["outlet"] = page.site_name
             if page.published_at is not None:
-                found["published_at"] = sa.func.coalesce(
-                    col(ArticleRow.published_at),
-                    sa.literal(page.published_at, UTCDateTime()),
-                )
+                found |= _page_date_columns(page.published_at, fetched_at)
             row = connection.execute(
                 sa.update(ArticleRow)
                 .where(this_article)
@@ -1163,6 +1321,15 @@ class Database:
         with self.session() as session:
             row = session.get_one(ArticleRow, article_id)
             row.status, row.error, row.fetched_at = status, error, fetched_at
+            row.lease_owner = row.lease_expires_at = None
+            session.commit()
+
+    def record_analysis_failure(self, article_id: int, *, error: str) -> None:
+        """Keep why an article's analysis failed; it leaves `extracted`, so neither the
+        left-over analysis nor a re-check claims it again."""
+        with self.session() as session:
+            row = session.get_one(ArticleRow, article_id)
+            row.status, row.error = ArticleStatus.ANALYSIS_FAILED, error
             row.lease_owner = row.lease_expires_at = None
             session.commit()
 
@@ -1217,14 +1384,20 @@ class Database:
         if since is not None:
             when = sa.func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
             query = query.where(when >= since)
-        with self.session() as session:
+        with self.read_session() as session:
             return [_as_article_record(row) for row in session.exec(query)]
+
+    def article_by_url(self, url: str) -> ArticleRecord | None:
+        """The stored article at this URL, if any."""
+        with self.read_session() as session:
+            row = session.exec(select(ArticleRow).where(ArticleRow.url == url)).first()
+            return None if row is None else _as_article_record(row)
 
     # -- incident matches --------------------------------------------------------
 
     def document(self, article_id: int) -> StoredDocument:
         """One extracted article's text, for the analysis stages."""
-        with self.session() as session:
+        with self.read_session() as session:
             return _as_document(session.get_one(ArticleRow, article_id))
 
     def documents(self, *, since: datetime | None = None) -> list[StoredDocument]:
@@ -1237,7 +1410,7 @@ class Database:
         )
         if since is not None:
             query = query.where(when >= since)
-        with self.session() as session:
+        with self.read_session() as session:
             return [_as_document(row) for row in session.exec(query)]
 
     def record_matches(
@@ -1302,7 +1475,7 @@ class Database:
             .where(col(ClaimRow.article_id) != (exclude_article or -1))
             .order_by(col(ClaimRow.published_at), col(ClaimRow.id))
         )
-        with self.session() as session:
+        with self.read_session() as session:
             return [_as_ledger_entry(row) for row in session.exec(query)]
 
     def record_analysis(
@@ -1321,15 +1494,24 @@ class Database:
         Claims come with the id of the claim they corroborate (or None). An
         alert whose dedup key is already stored is skipped: a syndicated copy
         raises nothing. Returns the alerts actually added.
+
+        Each alert's current side also keeps the page's own name for its outlet
+        (`outlet`), so Slack can show it beside the source.
         """
         with self.session() as session:
+            outlet = session.execute(
+                sa.select(col(ArticleRow.outlet)).where(col(ArticleRow.id) == article_id)
+            ).scalar()
             self._replace_matches(session, article_id, links, is_new_incident, matched_at)
             session.execute(sa.delete(ClaimRow).where(col(ClaimRow.article_id) == article_id))
             session.add_all(_claim_row(article_id, c, earlier) for c, earlier in claims)
             added = [
                 draft
                 for draft in alerts
-                if self._insert_alert(session, draft, article_id, matched_at, seeded) is not None
+                if self._insert_alert(
+                    session, _with_outlet(draft, outlet), article_id, matched_at, seeded
+                )
+                is not None
             ]
             session.commit()
         return added
@@ -1350,7 +1532,7 @@ class Database:
         if not keys:
             return set()
         query = select(AlertRow.dedup_key).where(col(AlertRow.dedup_key).in_(list(keys)))
-        with self.session() as session:
+        with self.read_session() as session:
             return set(session.exec(query))
 
     def alerts(
@@ -1362,7 +1544,7 @@ class Database:
             query = query.where(AlertRow.incident_id == incident_id)
         if since is not None:
             query = query.where(col(AlertRow.created_at) >= since)
-        with self.session() as session:
+        with self.read_session() as session:
             return [_as_alert_record(row) for row in session.exec(query)]
 
     # -- the outbox ------------------------------------------------------------
@@ -1379,7 +1561,7 @@ class Database:
             .order_by(col(AlertRow.id))
             .limit(limit)
         )
-        with self.session() as session:
+        with self.read_session() as session:
             return [_as_alert_record(row) for row in session.exec(query)]
 
     def mark_delivered(self, alert_id: int, *, channel: str, ts: str, at: datetime) -> None:
@@ -1391,12 +1573,20 @@ class Database:
             row.attempts += 1
             session.commit()
 
-    def mark_retry(self, alert_id: int, *, error: str, next_attempt_at: datetime) -> None:
+    def mark_retry(
+        self,
+        alert_id: int,
+        *,
+        error: str,
+        next_attempt_at: datetime,
+        failed_at: datetime | None = None,
+    ) -> None:
         """A passing failure: keep the alert pending, try again at next_attempt_at."""
         with self.session() as session:
             row = session.get_one(AlertRow, alert_id)
             row.attempts += 1
             row.last_error, row.next_attempt_at = error, next_attempt_at
+            row.first_failed_at = row.first_failed_at or failed_at
             session.commit()
 
     def mark_failed(self, alert_id: int, *, error: str) -> None:
@@ -1413,14 +1603,20 @@ class Database:
             result = session.execute(
                 sa.update(AlertRow)
                 .where(col(AlertRow.delivery_status) == DeliveryStatus.FAILED)
-                .values(delivery_status=DeliveryStatus.PENDING, next_attempt_at=None)
+                # A fresh start: its tries and give-up clock count from now.
+                .values(
+                    delivery_status=DeliveryStatus.PENDING,
+                    next_attempt_at=None,
+                    attempts=0,
+                    first_failed_at=None,
+                )
             )
             session.commit()
             return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
     def thread_parent(self, incident_id: str, channel: str) -> str | None:
         """The ts of the message an incident's alerts thread under in a channel, if posted."""
-        with self.session() as session:
+        with self.read_session() as session:
             row = session.get(SlackThreadRow, (incident_id, channel))
             return row.parent_ts if row else None
 
@@ -1439,7 +1635,7 @@ class Database:
             col(ArticleIncidentRow.article_id), col(ArticleIncidentRow.score).desc()
         )
         found: dict[int, list[str]] = {}
-        with self.session() as session:
+        with self.read_session() as session:
             for link in session.exec(query):
                 found.setdefault(link.article_id, []).append(link.incident_id)
         return found
@@ -1455,7 +1651,7 @@ class Database:
             .join(ArticleRow, col(ArticleRow.id) == col(ArticleIncidentRow.article_id))
             .group_by(col(ArticleIncidentRow.incident_id))
         )
-        with self.session() as session:
+        with self.read_session() as session:
             rows = session.exec(query).all()
         return {
             incident_id: IncidentCoverage(incident_id, int(count), latest)
@@ -1463,5 +1659,5 @@ class Database:
         }
 
     def article_count(self) -> int:
-        with self.session() as session:
+        with self.read_session() as session:
             return int(session.exec(select(sa.func.count()).select_from(ArticleRow)).one())

@@ -14,6 +14,17 @@ from monitor.match import Evidence, IncidentMatch, MatchResult
 from monitor.model import iso
 
 
+def attributed_source(source: str, outlet: str | None) -> str:
+    """'Feed Name (page says: X)' when the page names its outlet otherwise, else the source.
+
+    A page's og:site_name is whatever its author typed; it is shown beside the name
+    the article is attributed to (the feed's), never in its place.
+    """
+    if outlet and outlet.strip() and outlet.strip().casefold() != source.strip().casefold():
+        return f"{source} (page says: {outlet.strip()})"
+    return source
+
+
 def evidence_json(evidence: Evidence, result: MatchResult) -> dict[str, Any]:
     return {
         "alias": evidence.matched,

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import REPO_ROOT, make_rules_dir
 from tests.documents import article_html, rss_feed
 from tests.loopback import LoopbackServer, Route
+from tests.processes import http_get
 
 
 def _free_port() -> int:
@@ -36,11 +37,7 @@ class Daemon:
     rules_dir: Path
 
     def get(self, path: str) -> tuple[int, str]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as reply:
-                return reply.status, reply.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
+        return http_get(self.port, path)
 
     def wait_healthy(self, timeout_s: float = 30.0) -> dict[str, object]:
         """The /healthz body once a cycle has succeeded (before that, 200 is the grace period)."""

@@ -6,7 +6,7 @@ import json
 import random
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.errors import FetchError
-from monitor.feeds import canonical_url, parse_feed
+from monitor.feeds import (
+    MAX_AGE_AT_FIRST_SIGHT,
+    MAX_FUTURE_SKEW,
+    canonical_url,
+    checked_published_at,
+    parse_feed,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -307,3 +313,38 @@ def test_a_body_that_names_a_local_file_is_not_read_from_disk(tmp_path: Path) ->
 
     with pytest.raises(FetchError, match="is not a feed"):
         parse_feed(str(local).encode(), url="https://example.com/f")
+
+
+FIRST_SIGHT = datetime(2026, 1, 16, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "stated",
+    [
+        datetime(9999, 12, 31, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        FIRST_SIGHT + MAX_FUTURE_SKEW + timedelta(seconds=1),
+        FIRST_SIGHT - MAX_AGE_AT_FIRST_SIGHT - timedelta(seconds=1),
+    ],
+)
+def test_an_implausible_publication_date_is_replaced_by_the_first_sight(stated: datetime) -> None:
+    """Dates beyond a day ahead of first sight or ten years before it give way to the
+    first sight, and the stated date comes back beside it."""
+    assert checked_published_at(stated, FIRST_SIGHT) == (FIRST_SIGHT, stated)
+
+
+@pytest.mark.parametrize(
+    "stated",
+    [
+        None,
+        FIRST_SIGHT,
+        FIRST_SIGHT + MAX_FUTURE_SKEW,
+        FIRST_SIGHT - timedelta(days=400),
+        FIRST_SIGHT - MAX_AGE_AT_FIRST_SIGHT,
+    ],
+)
+def test_a_plausible_publication_date_is_used_as_stated(stated: datetime | None) -> None:
+    """A missing date, or one within the bounds (clock skew of a day, a relisted old
+    story), is used as given, with nothing replaced."""
+    assert checked_published_at(stated, FIRST_SIGHT) == (stated, None)

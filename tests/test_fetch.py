@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import time
@@ -101,8 +102,9 @@ def test_allow_private_networks_lifts_the_guard(loopback: LoopbackServer) -> Non
         ("http://127.0.0.2:{port}/feed.xml", "127.0.0.2", "loopback"),
         ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "link-local"),
         ("http://[::ffff:10.0.0.1]/", "::ffff:10.0.0.1", "private"),
+        ("http://[::ffff:0:169.254.169.254]/", "::ffff:0:169.254.169.254", "link-local"),
     ],
-    ids=["other-loopback-address", "cloud-metadata", "ipv4-mapped-private"],
+    ids=["other-loopback-address", "cloud-metadata", "ipv4-mapped-private", "siit-metadata"],
 )
 def test_redirect_from_an_allowed_host_to_a_private_address_is_refused(
     loopback: LoopbackServer, target: str, address: str, reason: str
@@ -225,10 +227,14 @@ def test_only_http_and_https_urls_are_fetched() -> None:
         ("64:ff9b::7f00:1", "loopback"),
         ("2002:7f00:1::", "loopback"),
         ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private"),  # Teredo client 10.0.0.1
+        ("::ffff:0:169.254.169.254", "link-local"),  # SIIT (IPv4-translated), RFC 6052
+        ("::ffff:0:127.0.0.1", "loopback"),
+        ("::ffff:0:a00:1", "private"),  # SIIT of 10.0.0.1, written in hex
         ("93.184.216.34", None),
         ("1.1.1.1", None),
         ("2606:4700::1", None),
         ("64:ff9b::5db8:d822", None),  # NAT64 of 93.184.216.34
+        ("::ffff:0:93.184.216.34", None),  # SIIT of a public address
         ("not-an-ip", "invalid"),
     ],
 )
@@ -524,3 +530,49 @@ def test_one_fetcher_serves_many_threads(loopback: LoopbackServer) -> None:
         bodies = list(pool.map(lambda url: fetcher.fetch(url, max_bytes=MB).body, urls))
 
     assert bodies == [f"page {n}".encode() for n in range(32)]
+
+
+# -- URLs in messages -----------------------------------------------------------
+
+
+def test_a_password_in_the_url_is_sent_as_basic_auth_but_never_shown(
+    loopback: LoopbackServer,
+) -> None:
+    """user:secret@ authenticates the request; the error quotes the URL as user:***@."""
+    loopback.route("/feed.xml", Route(body=b"<rss/>"))
+    credentialed = f"http://reader:s3cret-pw@127.0.0.1:{loopback.port}"
+
+    with Fetcher(allowing(loopback)) as fetcher:
+        assert fetcher.fetch(f"{credentialed}/feed.xml", max_bytes=MB).body == b"<rss/>"
+        with pytest.raises(FetchError) as caught:
+            fetcher.fetch(f"{credentialed}/missing.xml", max_bytes=MB)
+
+    sent = base64.b64encode(b"reader:s3cret-pw").decode()
+    assert loopback.requests[0].headers["authorization"] == f"Basic {sent}"
+    assert str(caught.value) == (
+        f"fetch: http://reader:***@127.0.0.1:{loopback.port}/missing.xml answered HTTP 404"
+    )
+
+
+def test_a_20_kb_link_is_quoted_cut_short_with_its_length(loopback: LoopbackServer) -> None:
+    """A hostile link's error quotes its first 200 characters and its length, not 20 KB."""
+    url = f"{loopback.base_url}/missing?{'q' * 20_000}"
+    patient = allowing(loopback, read_timeout_s=30, total_timeout_s=60)  # a long request line
+
+    with Fetcher(patient) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.fetch(url, max_bytes=MB)
+
+    message = str(caught.value)
+    assert message == f"fetch: {url[:200]}…({len(url):,} chars) answered HTTP 404"
+
+
+def test_a_long_redirect_target_is_cut_short_too(loopback: LoopbackServer) -> None:
+    """The redirect hop in a refusal is shown bounded as well."""
+    target = "http://10.0.0.1/" + "r" * 20_000
+    url = loopback.route("/go", Route(redirect_to=target))
+
+    with Fetcher(allowing(loopback)) as fetcher, pytest.raises(BlockedAddressError) as caught:
+        fetcher.fetch(url, max_bytes=MB)
+
+    assert len(str(caught.value)) < 600
+    assert f"(redirected to {target[:200]}…({len(target):,} chars))" in str(caught.value)

@@ -99,6 +99,15 @@ def notifier(slack: FakeSlack) -> SlackNotifier:
 # ------------------------------------------------------------------ build_message
 
 
+def test_article_links_drop_the_credentials_a_feed_url_gave_them() -> None:
+    """A link inherited from a password-protected feed reaches Slack without the password."""
+    current = replace(CURRENT, url="https://reader:s3cret@news.example/a?x=1")
+    _, blocks = build_message(replace(ALERT, current=current))
+
+    assert "s3cret" not in _all_text(blocks)
+    assert "<https://news.example/a?x=1|" in _all_text(blocks)
+
+
 def test_contradiction_message_shows_both_values_speakers_outlets_and_links() -> None:
     """The blocks carry both values, who said each, each outlet and both article links."""
     _, blocks = build_message(ALERT)

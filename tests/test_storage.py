@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from monitor.model import ExtractedPage, FeedItem, FeedSpec
-from monitor.storage import ArticleRow, ArticleStatus, Database, content_hash
+from monitor.storage import ArticleRow, ArticleStatus, Database, FeedEntryRow, content_hash
 
 NOW = datetime(2026, 1, 9, 12, 0, tzinfo=UTC)
 
@@ -138,7 +139,8 @@ def test_extraction_keeps_the_feed_date_and_fills_what_the_feed_lacked(
     database: Database,
 ) -> None:
     """The feed's publication time wins over the page's; a page date fills a missing one;
-    the page's headline and outlet are stored; the returned document is what is stored."""
+    the page's headline is stored, its own name for its outlet is kept beside the feed's
+    name (which the article is attributed to); the returned document is what is stored."""
     feed_id = _feed_id(database)
     database.add_feed_items(feed_id, [_item(1), _item(2, guid="undated")], NOW)
     dated, undated = database.claim_pending_articles("me", NOW, lease_s=30, limit=10)
@@ -155,11 +157,16 @@ def test_extraction_keeps_the_feed_date_and_fills_what_the_feed_lacked(
     assert stored is not None
     assert (stored.title, stored.source, stored.published_at, stored.text) == (
         "Page headline",
-        "Example News",
+        "wire",
         NOW - timedelta(hours=1),
         page.text,
     )
     assert stored == database.document(dated.article_id)
+    listed = {a.article_id: a for a in database.articles()}
+    assert (listed[dated.article_id].source, listed[dated.article_id].outlet) == (
+        "wire",
+        "Example News",
+    )
     with database.session() as session:  # a feed entry without a date
         row = session.get_one(ArticleRow, undated.article_id)
         row.published_at = None
@@ -176,7 +183,7 @@ def test_extraction_keeps_the_feed_date_and_fills_what_the_feed_lacked(
     assert filled is not None
     assert (filled.title, filled.source, filled.published_at) == (
         "Story 2",
-        "news.example",
+        "wire",
         page_date,
     )
     assert [a.revision for a in database.articles()] == [1, 1]
@@ -277,3 +284,112 @@ def test_polling_every_feed_skips_those_already_polled_this_cycle(database: Data
         "a", NOW, lease_s=30, limit=5, ignore_due=True, exclude={feed_id}
     )
     assert again == []
+
+
+def test_a_feeds_articles_are_attributed_to_its_source_label_or_its_name(
+    database: Database,
+) -> None:
+    """An article queued by a feed is the feed's (its `source:` label, else its name), even
+    when its page calls itself something else; the page's name is kept as the outlet."""
+    specs = [
+        FeedSpec("wire", "https://wire.example/rss", source="Wire Desk"),
+        FeedSpec("blog", "https://blog.example/rss"),
+    ]
+    database.sync_feeds(specs, default_interval_min=15)
+    ids = {feed.name: feed.feed_id for feed in database.feeds()}
+    database.add_feed_items(ids["wire"], [_item(1)], NOW)
+    database.add_feed_items(ids["blog"], [_item(2)], NOW)
+    for pending in database.claim_pending_articles("me", NOW, lease_s=30, limit=10):
+        page = _page(f"Text of article {pending.article_id}, long enough to be different.")
+        page = dataclasses.replace(page, site_name="Associated Press")
+        database.store_extraction(pending.article_id, page, fetched_at=NOW)
+    listed = {a.url.rsplit("-", 1)[1]: a for a in database.articles()}
+    assert (listed["1"].source, listed["1"].outlet) == ("Wire Desk", "Associated Press")
+    assert (listed["2"].source, listed["2"].outlet) == ("blog", "Associated Press")
+
+
+def test_an_ingested_article_is_still_named_by_its_label_or_its_page(database: Database) -> None:
+    """Without a feed, an article's source is the label given at ingest, else the page's
+    own name for its outlet, as before."""
+    for n, label in ((1, "desk"), (2, None)):
+        database.add_article(
+            url=f"https://news.example/ingested-{n}",
+            page=_page(f"An ingested story number {n}, with its own words."),
+            fetched_at=NOW,
+            origin="ingest",
+            source_label=label,
+            published_at=None,
+        )
+    sources = {a.url.rsplit("-", 1)[1]: a.source for a in database.articles()}
+    assert sources == {"1": "desk", "2": "Example News"}
+
+
+@pytest.mark.parametrize(
+    "stated",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        NOW + timedelta(days=3),
+    ],
+)
+def test_an_implausible_feed_date_gives_way_to_the_first_sight_and_is_kept(
+    database: Database, stated: datetime
+) -> None:
+    """A feed date far in the future or the distant past dates the article by its first
+    sight; the stated date is kept beside it; a plausible date is used as given."""
+    feed_id = _feed_id(database)
+    absurd = dataclasses.replace(_item(1), published_at=stated)
+    plausible = dataclasses.replace(_item(2), published_at=NOW - timedelta(days=300))
+    database.add_feed_items(feed_id, [absurd, plausible], NOW)
+    listed = {a.url.rsplit("-", 1)[1]: a for a in database.articles()}
+    assert (listed["1"].published_at, listed["1"].stated_published_at) == (NOW, stated)
+    assert (listed["2"].published_at, listed["2"].stated_published_at) == (
+        NOW - timedelta(days=300),
+        None,
+    )
+    assert database.document(listed["1"].article_id).published_at == NOW
+
+
+def test_an_implausible_page_date_does_not_date_an_undated_entry(database: Database) -> None:
+    """When the feed gave no date, a page date from year 9999 is not used: the article
+    keeps its first sight, and the page's claim is kept as stated."""
+    feed_id = _feed_id(database)
+    database.add_feed_items(feed_id, [dataclasses.replace(_item(1), published_at=None)], NOW)
+    [pending] = database.claim_pending_articles("me", NOW, lease_s=30, limit=1)
+    page = dataclasses.replace(
+        _page("A story whose page claims to come from the far future, oddly."),
+        published_at=datetime(9999, 1, 1, tzinfo=UTC),
+    )
+    later = NOW + timedelta(minutes=5)
+    stored = database.store_extraction(pending.article_id, page, fetched_at=later)
+    assert stored is not None and stored.published_at == NOW
+    [article] = database.articles()
+    assert article.stated_published_at == datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def test_thousands_of_entries_are_stored_in_batches_without_duplicates(
+    database: Database,
+) -> None:
+    """A poll of more entries than one INSERT holds queues each new URL once: repeated
+    GUIDs and URLs inside the poll, and URLs another feed already queued, add no article
+    but still record the entry."""
+    database.sync_feeds(
+        [FeedSpec("a", "https://a.example/rss"), FeedSpec("b", "https://b.example/rss")],
+        default_interval_min=15,
+    )
+    ids = {feed.name: feed.feed_id for feed in database.feeds()}
+    assert database.add_feed_items(ids["a"], [_item(n) for n in range(0, 1000, 2)], NOW) == 500
+    items = [_item(n, guid=f"b-{n}") for n in range(1000)]
+    items += [_item(5, guid="b-5"), _item(7, guid="b-7-again")]  # a GUID twice; a URL twice
+    assert database.add_feed_items(ids["b"], items, NOW) == 500
+    assert database.article_count() == 1000
+    assert database.add_feed_items(ids["b"], items, NOW) == 0
+    with database.read_session() as session:
+        entries = session.exec(
+            select(FeedEntryRow.guid, FeedEntryRow.article_id).where(
+                FeedEntryRow.feed_id == ids["b"]
+            )
+        ).all()
+    assert len(entries) == 1001
+    assert all(article_id is not None for _, article_id in entries)
