@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -32,13 +32,6 @@ from monitor.model import FeedItem, ParsedFeed
 DROPPED_QUERY_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_eid"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# A stated publication date is believed only within these bounds of the entry's first
-# sight. Clocks drift and time zones get mislabelled by hours, so a day ahead is fine;
-# more is a broken feed (year 9999). Far in the past are placeholder dates (1970,
-# 0001) or archive dumps: ten years, not one, so a genuine old story relisted keeps
-# its date and no fixed date in a test or a backfill turns implausible within a year.
-MAX_FUTURE_SKEW = timedelta(days=1)
-MAX_AGE_AT_FIRST_SIGHT = timedelta(days=3652)
 
 _ENTITY_DECLARATION = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
 _ELEMENT_START = re.compile(r"<[A-Za-z_:]")
@@ -71,21 +64,6 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
             f"feed: {url} is not a feed ({detail}); check the feed URL in rules/feeds.yaml"
         )
     return ParsedFeed(title=title, items=tuple(_item(entry, url) for entry in entries))
-
-
-def is_plausible_date(stated: datetime, first_seen: datetime) -> bool:
-    """Whether a publication date an outlet states can be true of an entry first seen then."""
-    return first_seen - MAX_AGE_AT_FIRST_SIGHT <= stated <= first_seen + MAX_FUTURE_SKEW
-
-
-def checked_published_at(
-    stated: datetime | None, first_seen: datetime
-) -> tuple[datetime | None, datetime | None]:
-    """(the date to use, the stated date if it was replaced): an implausible stated date
-    gives way to the first sight, and is kept beside it so it can be shown."""
-    if stated is None or is_plausible_date(stated, first_seen):
-        return stated, None
-    return first_seen, stated
 
 
 def _declares_entities(body: bytes) -> bool:

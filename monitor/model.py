@@ -8,7 +8,7 @@ are always timezone-aware UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -130,3 +130,27 @@ class Sentence:
 def iso(value: datetime | None) -> str | None:
     """ISO-8601 in UTC with a Z, or None: the one time format of every output."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+# A stated publication date is believed only within these bounds of the entry's first
+# sight. Clocks drift and time zones get mislabelled by hours, so a day ahead is fine;
+# more is a broken feed (year 9999). Far in the past are placeholder dates (1970,
+# 0001) or archive dumps: ten years, not one, so a genuine old story relisted keeps
+# its date and no fixed date in a test or a backfill turns implausible within a year.
+MAX_FUTURE_SKEW = timedelta(days=1)
+MAX_AGE_AT_FIRST_SIGHT = timedelta(days=3652)
+
+
+def is_plausible_date(stated: datetime, first_seen: datetime) -> bool:
+    """Whether a publication date an outlet states can be true of an entry first seen then."""
+    return first_seen - MAX_AGE_AT_FIRST_SIGHT <= stated <= first_seen + MAX_FUTURE_SKEW
+
+
+def checked_published_at(
+    stated: datetime | None, first_seen: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """(the date to use, the stated date if it was replaced): an implausible stated date
+    gives way to the first sight, and is kept beside it so it can be shown."""
+    if stated is None or is_plausible_date(stated, first_seen):
+        return stated, None
+    return first_seen, stated

@@ -38,8 +38,14 @@ from monitor.analysis import LedgerEntry
 from monitor.claim_voice import Stance
 from monitor.claims import Claim
 from monitor.errors import ConfigError
-from monitor.feeds import checked_published_at, is_plausible_date
-from monitor.model import ExtractedPage, FeedItem, FeedSpec, FetchResult
+from monitor.model import (
+    ExtractedPage,
+    FeedItem,
+    FeedSpec,
+    FetchResult,
+    checked_published_at,
+    is_plausible_date,
+)
 from monitor.redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -489,7 +495,7 @@ def _log_takeovers(table: object, owner: str, previous_owners: Sequence[str | No
 def _page_date_columns(page_date: datetime, fetched_at: datetime) -> dict[str, Any]:
     """SET clauses giving an article the page's date if it has none yet (the feed's wins).
 
-    An implausible page date (see feeds.is_plausible_date) gives way to the article's
+    An implausible page date (see model.is_plausible_date) gives way to the article's
     first sight, and is kept as stated_published_at.
     """
     undated = col(ArticleRow.published_at).is_(None)

@@ -14,13 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.errors import FetchError
-from monitor.feeds import (
-    MAX_AGE_AT_FIRST_SIGHT,
-    MAX_FUTURE_SKEW,
-    canonical_url,
-    checked_published_at,
-    parse_feed,
-)
+from monitor.feeds import canonical_url, parse_feed
+from monitor.model import MAX_AGE_AT_FIRST_SIGHT, MAX_FUTURE_SKEW, checked_published_at
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
