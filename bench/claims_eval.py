@@ -16,7 +16,7 @@ fragments written after tuning), bench/claims_eval_fresh.yaml or
 bench/claims_eval_fresh2.yaml (20 full articles each, written by someone who
 never saw the engine; each header gives the set's first, untuned result).
 
---attribution match (default) attributes sentences with monitor/match.py;
+--attribution match (default) attributes sentences with monitor/analysis/match.py;
 --attribution label gives every sentence the article's labelled incident.
 """
 
@@ -36,13 +36,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.claim_schema import ClaimSchema, Scope, load_claim_schema  # noqa: E402
-from monitor.claims import Claim, context_from_rules, extract_claims  # noqa: E402
-from monitor.compare import Finding, alert_key, compare_article  # noqa: E402
-from monitor.match import match_document  # noqa: E402
+from monitor.analysis.claim_schema import ClaimSchema, Scope, load_claim_schema  # noqa: E402
+from monitor.analysis.claims import Claim, context_from_rules, extract_claims  # noqa: E402
+from monitor.analysis.compare import Finding, alert_key, compare_article  # noqa: E402
+from monitor.analysis.match import match_document  # noqa: E402
+from monitor.analysis.rules import Rules, load_rules  # noqa: E402
+from monitor.ingest.seeds import load_seeds  # noqa: E402
 from monitor.model import Document  # noqa: E402
-from monitor.rules import Rules, load_rules  # noqa: E402
-from monitor.seeds import load_seeds  # noqa: E402
 
 EVAL_SET = ROOT / "bench" / "claims_eval_set.yaml"
 SEEDS = ROOT / "seeds"

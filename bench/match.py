@@ -25,9 +25,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.match import Matcher  # noqa: E402  (the path is set just above)
+from monitor.analysis.match import Matcher  # noqa: E402  (the path is set just above)
+from monitor.analysis.rules import EntityRule, Rules, load_rules  # noqa: E402
 from monitor.model import Document, EntityKind  # noqa: E402
-from monitor.rules import EntityRule, Rules, load_rules  # noqa: E402
 
 SMALL_ALIASES = 10
 LARGE_ALIASES = 10_000

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import trafilatura
 
-from monitor.analysis import load_rule_set
+from monitor.analysis.engine import load_rule_set
 from monitor.config import Settings
-from monitor.fetch import Fetcher
+from monitor.ingest.fetch import Fetcher
 from monitor.model import FeedSpec
-from monitor.pipeline import Pipeline
-from monitor.storage import Database
+from monitor.pipeline.cycle import Pipeline
+from monitor.store.database import Database
 from tests.loopback import Route, serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

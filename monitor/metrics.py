@@ -2,7 +2,7 @@
 
 Input: calls from the pipeline and the alert stage (`record_feed_poll`,
 `record_article`, `record_cycle`, ...). Output: counters, a histogram and
-gauges in `Metrics.registry`, which `monitor.health` serves as `/metrics`.
+gauges in `Metrics.registry`, which `monitor.service.health` serves as `/metrics`.
 
 Each `Metrics()` owns a fresh `CollectorRegistry` (never prometheus_client's
 global one), so tests build their own and start from zero. The daemon uses

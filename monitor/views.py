@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.alerts import AlertDraft
-from monitor.claims import Claim
-from monitor.match import Evidence, IncidentMatch, MatchResult
+from monitor.analysis.alerts import AlertDraft
+from monitor.analysis.claims import Claim
+from monitor.analysis.match import Evidence, IncidentMatch, MatchResult
 from monitor.model import iso
 
 

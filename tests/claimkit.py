@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from monitor.claim_schema import ClaimSchema, ClaimValue, load_claim_schema
-from monitor.claims import Claim, ExtractionContext, Stance, extract_claims
+from monitor.analysis.claim_schema import ClaimSchema, ClaimValue, load_claim_schema
+from monitor.analysis.claims import Claim, ExtractionContext, Stance, extract_claims
 from monitor.model import Document, Entity, EntityKind, Sentence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from monitor.config import Settings
-from monitor.storage import Database
+from monitor.store.database import Database
 from tests.pgserver import PgServer, find_pg_bindir
 
 if TYPE_CHECKING:

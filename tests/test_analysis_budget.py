@@ -14,16 +14,16 @@ import pytest
 from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
-from monitor.analysis import RuleSet, capped, load_rule_set, match
+from monitor.analysis.engine import RuleSet, capped, load_rule_set, match
+from monitor.analysis.patterns import AnalysisBudget, compile_safe, spending
+from monitor.analysis.rules import IncidentRule, TermCondition
 from monitor.cli import app
 from monitor.errors import AnalysisBudgetError
-from monitor.fetch import Fetcher
+from monitor.ingest.fetch import Fetcher
 from monitor.metrics import Metrics
 from monitor.model import Document, ExtractedPage
-from monitor.patterns import AnalysisBudget, compile_safe, spending
-from monitor.pipeline import Pipeline
-from monitor.rules import IncidentRule, TermCondition
-from monitor.storage import ArticleStatus, Database
+from monitor.pipeline.cycle import Pipeline
+from monitor.store.database import ArticleStatus, Database
 from tests.conftest import REPO_ROOT, make_settings
 
 runner = CliRunner()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.claim_schema import Scope, SlotType, load_claim_schema
+from monitor.analysis.claim_schema import Scope, SlotType, load_claim_schema
 from monitor.errors import RuleError
 from tests.claimkit import REPO_ROOT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.claim_values import PM_ASSUMED, parse_count, parse_time
-from monitor.claims import Stance
+from monitor.analysis.claim_values import PM_ASSUMED, parse_count, parse_time
+from monitor.analysis.claims import Stance
 from tests.claimkit import INCIDENT, OTHER_INCIDENT, extract, values
 
 # (slot, sentence, expected value); ids name the phrasing.
@@ -678,7 +678,7 @@ def test_claim_carries_the_article_fields() -> None:
 
 def test_sentence_without_an_incident_gives_no_claims() -> None:
     """Sentences the matcher could not place are not filed under any incident."""
-    from monitor.claims import extract_claims
+    from monitor.analysis.claims import extract_claims
     from monitor.model import Document
     from tests.claimkit import CONTEXT, PUBLISHED_AT, sentences_of, shipped_schema
 

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.claim_schema import ClaimValue
-from monitor.claim_values import PM_ASSUMED
-from monitor.claims import Claim, Stance, context_from_rules, extract_claims
-from monitor.compare import Finding, FindingKind, alert_key, compare_article, compare_claim
-from monitor.match import match_document
+from monitor.analysis.claim_schema import ClaimValue
+from monitor.analysis.claim_values import PM_ASSUMED
+from monitor.analysis.claims import Claim, Stance, context_from_rules, extract_claims
+from monitor.analysis.compare import Finding, FindingKind, alert_key, compare_article, compare_claim
+from monitor.analysis.match import match_document
+from monitor.analysis.rules import load_rules
+from monitor.ingest.seeds import load_seeds
 from monitor.model import Document
-from monitor.rules import load_rules
-from monitor.seeds import load_seeds
 from tests.claimkit import REPO_ROOT, claim, extract, shipped_schema
 
 
@@ -451,8 +451,8 @@ def test_seeds_replayed_as_syndicated_copies_raise_nothing(
 
 def test_current_state_prefers_an_asserted_value_over_a_later_hedge() -> None:
     """A later 'allegedly' does not replace what a source stated outright; hedge-only is marked."""
-    from monitor.claims import Stance
-    from monitor.ledger import current_state
+    from monitor.analysis.claims import Stance
+    from monitor.analysis.ledger import current_state
     from tests.claimkit import claim
 
     asserted = claim("shots_fired", 1, speaker="DHS", stance=Stance.ASSERTS)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis import load_rule_set
-from monitor.fetch import Fetcher
+from monitor.analysis.engine import load_rule_set
+from monitor.ingest.fetch import Fetcher
 from monitor.model import FeedSpec
-from monitor.pipeline import CycleReport, Pipeline
-from monitor.storage import ArticleStatus, Database
+from monitor.pipeline.cycle import CycleReport, Pipeline
+from monitor.store.database import ArticleStatus, Database
 from tests.conftest import CORPUS_DIR, REPO_ROOT, make_settings
 from tests.loopback import LoopbackServer, Route
 

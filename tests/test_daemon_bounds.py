@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Settings
-from monitor.storage import ArticleStatus, Database
+from monitor.store.database import ArticleStatus, Database
 from tests.conftest import make_rules_dir
 from tests.documents import rss_feed
 from tests.loopback import LoopbackServer, Route

@@ -25,21 +25,21 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from monitor.analysis import load_rule_set
+from monitor.analysis.engine import load_rule_set
 from monitor.cli import app
 from monitor.config import Settings
-from monitor.delivery import (
+from monitor.errors import ConfigError
+from monitor.ingest.extract import read_plain_text
+from monitor.ingest.seeds import load_seeds
+from monitor.metrics import Metrics
+from monitor.notify.delivery import (
     Delivery,
     DeliveryReport,
     notifier_from_settings,
     render_value,
 )
-from monitor.errors import ConfigError
-from monitor.extract import read_plain_text
-from monitor.metrics import Metrics
-from monitor.pipeline import ingest_target, open_pipeline, seed_baseline
-from monitor.seeds import load_seeds
-from monitor.storage import AlertRecord, Database, DeliveryStatus
+from monitor.pipeline.cycle import ingest_target, open_pipeline, seed_baseline
+from monitor.store.database import AlertRecord, Database, DeliveryStatus
 from tests.conftest import REPO_ROOT, make_rules_dir, make_settings
 from tests.fakeslack import FakeReply, FakeSlack, PostedMessage, _Answer, serve_fake_slack
 
@@ -435,10 +435,10 @@ class SlowSlack(FakeSlack):
 
 
 _DELIVER_SCRIPT = """
-from monitor.analysis import load_rule_set
+from monitor.analysis.engine import load_rule_set
 from monitor.config import load_settings
-from monitor.delivery import Delivery, notifier_from_settings
-from monitor.storage import Database
+from monitor.notify.delivery import Delivery, notifier_from_settings
+from monitor.store.database import Database
 
 settings = load_settings()
 database = Database.open(settings.resolved_database_url)
@@ -503,7 +503,7 @@ def test_without_a_notifier_alerts_stay_pending_and_delivery_off_is_logged_once(
     settings = _base_settings(tmp_path, f"sqlite:///{copy_db(news_db, tmp_path)}")
     delivery, database = open_delivery(settings, opened)
     assert delivery.notifier is None
-    caplog.set_level(logging.INFO, logger="monitor.delivery")
+    caplog.set_level(logging.INFO, logger="monitor.notify.delivery")
 
     assert delivery.deliver_pending() == DeliveryReport()
     assert delivery.deliver_pending() == DeliveryReport()

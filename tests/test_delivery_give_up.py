@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from monitor.config import load_settings
-from monitor.delivery import DeliveryReport, format_duration
 from monitor.errors import ConfigError
-from monitor.storage import Database, DeliveryStatus
+from monitor.notify.delivery import DeliveryReport, format_duration
+from monitor.store.database import Database, DeliveryStatus
 from tests.fakeslack import FakeReply, FakeSlack, _Answer, _api_failure
 from tests.test_delivery import (  # noqa: F401  # news_db is a fixture
     TOKEN,

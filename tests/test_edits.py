@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis import load_rule_set
-from monitor.fetch import Fetcher
+from monitor.analysis.engine import load_rule_set
+from monitor.ingest.fetch import Fetcher
 from monitor.metrics import RECHECK_OUTCOMES, Metrics
 from monitor.model import FeedSpec
-from monitor.pipeline import Pipeline
-from monitor.storage import Database
+from monitor.pipeline.cycle import Pipeline
+from monitor.store.database import Database
 from tests.conftest import REPO_ROOT, make_settings
 from tests.loopback import LoopbackServer, Route
 

@@ -31,7 +31,7 @@ WAIT_S = 120.0
 
 POOL_SCRIPT = """
 import sys, time
-from monitor.extractor_pool import ExtractorPool
+from monitor.ingest.extractor_pool import ExtractorPool
 pool = ExtractorPool(1)
 html = b"<html><body><article><p>" + b"An idle worker must still die with us. " * 20 + b"</p>"
 pool.result(pool.submit(html + b"</article></body></html>", "http://example.test/a"), "x")

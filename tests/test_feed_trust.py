@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.analysis import load_rule_set
+from monitor.analysis.engine import load_rule_set
 from monitor.cli import app
-from monitor.delivery import claim_view
-from monitor.explain import explain_target
-from monitor.fetch import Fetcher
-from monitor.pipeline import Pipeline
-from monitor.storage import ArticleRecord, Database
+from monitor.ingest.fetch import Fetcher
+from monitor.notify.delivery import claim_view
+from monitor.pipeline.cycle import Pipeline
+from monitor.pipeline.explain import explain_target
+from monitor.store.database import ArticleRecord, Database
 from tests.conftest import make_rules_dir, make_settings
 from tests.loopback import LoopbackServer, Route
 from tests.test_replicas import FOLLOW_UPS

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.errors import FetchError
-from monitor.feeds import canonical_url, parse_feed
+from monitor.ingest.feeds import canonical_url, parse_feed
 from monitor.model import MAX_AGE_AT_FIRST_SIGHT, MAX_FUTURE_SKEW, checked_published_at
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +203,7 @@ def test_entity_bombs_are_handled_in_bounded_memory_and_time(tmp_path: Path) -> 
         "import json, resource, sys\n"
         "from pathlib import Path\n"
         "from monitor.errors import FetchError\n"
-        "from monitor.feeds import parse_feed\n"
+        "from monitor.ingest.feeds import parse_feed\n"
         "errors = []\n"
         "bodies = [Path(path).read_bytes() for path in sys.argv[1:]]\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"

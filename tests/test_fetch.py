@@ -19,7 +19,7 @@ from monitor.errors import (
     ResponseTooLargeError,
     TransientFetchError,
 )
-from monitor.fetch import Fetcher, check_address
+from monitor.ingest.fetch import Fetcher, check_address
 from tests.loopback import LoopbackServer, Route, big_body, gzip_bomb
 
 MB = 1024 * 1024

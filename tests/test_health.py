@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.health import HealthServer, judge_health
 from monitor.metrics import FETCH_ERROR_KINDS, Metrics, classify_fetch_error
-from monitor.storage import Database, create_db_engine
+from monitor.service.health import HealthServer, judge_health
+from monitor.store.database import Database, create_db_engine
 
 START = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 STALE_AFTER_S = 900.0

@@ -1,4 +1,4 @@
-"""Tests for monitor.match: entities, incidents, sentence attribution, watch rule."""
+"""Tests for monitor.analysis.match: entities, incidents, sentence attribution, watch rule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.match import (
+from monitor.analysis.match import (
     MatchResult,
     compile_matcher,
     explain,
@@ -20,8 +20,8 @@ from monitor.match import (
     match_document,
     split_sentences,
 )
+from monitor.analysis.rules import Rules, load_rules
 from monitor.model import Document
-from monitor.rules import Rules, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts import AlertDraft, claim_view
-from monitor.analysis import RuleSet, analyse_claims, load_rule_set, match
-from monitor.claim_schema import ClaimValue
-from monitor.claims import Claim, Stance
+from monitor.analysis.alerts import AlertDraft, claim_view
+from monitor.analysis.claim_schema import ClaimValue
+from monitor.analysis.claims import Claim, Stance
+from monitor.analysis.engine import RuleSet, analyse_claims, load_rule_set, match
+from monitor.analysis.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from monitor.config import DEFAULT_RECHECK_SCHEDULE, parse_delays
 from monitor.model import Document
-from monitor.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from tests.claimkit import claim as make_claim
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

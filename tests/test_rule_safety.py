@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.analysis import check_rule_set, load_rule_set
+from monitor.analysis.engine import check_rule_set, load_rule_set
+from monitor.analysis.patterns import MAX_PATTERN_CHARS, check_pattern
+from monitor.analysis.rules import MAX_RULE_FILE_BYTES, check_rules
 from monitor.cli import app
 from monitor.errors import RuleError
-from monitor.patterns import MAX_PATTERN_CHARS, check_pattern
-from monitor.rules import MAX_RULE_FILE_BYTES, check_rules
 from tests.conftest import REPO_ROOT
 
 runner = CliRunner()

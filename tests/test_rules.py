@@ -1,4 +1,4 @@
-"""Tests for monitor.rules: loading, JSON Schema and semantic checks, located messages."""
+"""Tests for monitor.analysis.rules: loading, JSON Schema and semantic checks, located messages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import RuleError
-from monitor.rules import (
+from monitor.analysis.rules import (
     AllCondition,
     EntityCondition,
     RuleProblem,
@@ -18,6 +17,7 @@ from monitor.rules import (
     load_rules,
     load_yaml_with_lines,
 )
+from monitor.errors import RuleError
 
 ROOT = Path(__file__).resolve().parent.parent
 

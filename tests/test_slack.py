@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from monitor.errors import ConfigError, DeliveryError
-from monitor.slack import (
+from monitor.notify.slack import (
     AlertKind,
     AlertMessage,
     ClaimView,

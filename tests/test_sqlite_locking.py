@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis import load_rule_set
-from monitor.fetch import Fetcher
-from monitor.pipeline import CycleReport, Pipeline
-from monitor.storage import Database
+from monitor.analysis.engine import load_rule_set
+from monitor.ingest.fetch import Fetcher
+from monitor.pipeline.cycle import CycleReport, Pipeline
+from monitor.store.database import Database
 from tests.conftest import make_rules_dir, make_settings
 from tests.documents import BASE_TIME, article_html, rss_feed
 from tests.loopback import LoopbackServer, Route
@@ -190,7 +190,7 @@ def test_a_feed_whose_store_hits_a_held_lock_fails_alone(
     database_url = f"sqlite:///{tmp_path / 'locked.db'}"
     database = Database.open(database_url, busy_timeout_s=0.2)
     handler = _ReleaseOnStoreFailure(lock_holder)
-    logging.getLogger("monitor.pipeline").addHandler(handler)
+    logging.getLogger("monitor.pipeline.cycle").addHandler(handler)
     rule_set = load_rule_set(settings.rules_dir)
     try:
         with (
@@ -201,7 +201,7 @@ def test_a_feed_whose_store_hits_a_held_lock_fails_alone(
         feeds = {feed.name: feed for feed in database.feeds()}
         stored = {a.url.split("/")[3] for a in database.articles()}
     finally:
-        logging.getLogger("monitor.pipeline").removeHandler(handler)
+        logging.getLogger("monitor.pipeline.cycle").removeHandler(handler)
         database.close()
     assert handler.seen == ["a-locked"]
     locked, free = feeds["a-locked"], feeds["b-free"]

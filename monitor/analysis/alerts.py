@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.claims import Claim
-from monitor.compare import Finding, alert_key
-from monitor.match import MatchResult
+from monitor.analysis.claims import Claim
+from monitor.analysis.compare import Finding, alert_key
+from monitor.analysis.match import MatchResult
 from monitor.model import Document, iso
 
 NEW_INCIDENT = "new_incident"

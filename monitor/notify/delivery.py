@@ -33,13 +33,13 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Final
 
-from monitor.analysis import RuleSet
-from monitor.claim_values import PM_ASSUMED, QUALIFIER_WORDS
+from monitor.analysis.claim_values import PM_ASSUMED, QUALIFIER_WORDS
+from monitor.analysis.engine import RuleSet
+from monitor.analysis.rules import IncidentRule
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.metrics import METRICS, Metrics
-from monitor.rules import IncidentRule
-from monitor.slack import (
+from monitor.notify.slack import (
     AlertKind,
     AlertMessage,
     ClaimView,
@@ -51,7 +51,7 @@ from monitor.slack import (
     WebhookNotifier,
     build_message,
 )
-from monitor.storage import AlertRecord, Database, new_lease_owner
+from monitor.store.database import AlertRecord, Database, new_lease_owner
 from monitor.views import attributed_source
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,8 @@ from enum import StrEnum
 
 import ahocorasick
 
-from monitor.model import Document, EntityHit, EntityKind, Sentence
-from monitor.patterns import check_budget
-from monitor.rules import (
+from monitor.analysis.patterns import check_budget
+from monitor.analysis.rules import (
     AllCondition,
     AnyCondition,
     Condition,
@@ -38,6 +37,7 @@ from monitor.rules import (
     iter_conditions,
     normalise_alias,
 )
+from monitor.model import Document, EntityHit, EntityKind, Sentence
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.alerts import AlertDraft, claim_view
-from monitor.claims import Claim, Stance
-from monitor.compare import shown
+from monitor.analysis.alerts import AlertDraft, claim_view
+from monitor.analysis.claims import Claim, Stance
+from monitor.analysis.compare import shown
 
 __all__ = [
     "EDIT",

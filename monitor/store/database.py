@@ -33,10 +33,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from monitor.alerts import AlertDraft
-from monitor.analysis import LedgerEntry
-from monitor.claim_voice import Stance
-from monitor.claims import Claim
+from monitor.analysis.alerts import AlertDraft
+from monitor.analysis.claim_voice import Stance
+from monitor.analysis.claims import Claim
+from monitor.analysis.engine import LedgerEntry
 from monitor.errors import ConfigError
 from monitor.model import (
     ExtractedPage,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.claim_schema import ClaimValue
-from monitor.claim_voice import Stance
-from monitor.claims import Claim
+from monitor.analysis.claim_schema import ClaimValue
+from monitor.analysis.claim_voice import Stance
+from monitor.analysis.claims import Claim
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Input: the path of a claims rule file. Output: a frozen `ClaimSchema` with
 compiled cue patterns, or a RuleError listing every problem (file, line, fix):
 JSON Schema violations, unknown placeholders, regular expressions that are
-invalid or could run away (monitor/patterns.py; a cue is checked with its
+invalid or could run away (monitor/analysis/patterns.py; a cue is checked with its
 macros expanded) and values outside a slot's levels. Every pattern runs with
 the time limit of the active analysis budget. The YAML-with-lines helpers come
 from rules.py.
@@ -18,10 +18,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from monitor.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES
-from monitor.match import DATELINE_PATTERN
-from monitor.patterns import MAX_PATTERN_CHARS, SafePattern, check_pattern, compile_safe
-from monitor.rules import (
+from monitor.analysis.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES
+from monitor.analysis.match import DATELINE_PATTERN
+from monitor.analysis.patterns import MAX_PATTERN_CHARS, SafePattern, check_pattern, compile_safe
+from monitor.analysis.rules import (
     KeyPath,
     RuleProblem,
     YamlDoc,

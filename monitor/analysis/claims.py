@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from monitor.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
-from monitor.claim_values import AT_LEAST, clean_name, name_tokens, parse_count, parse_time
-from monitor.claim_voice import (
+from monitor.analysis.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
+from monitor.analysis.claim_values import AT_LEAST, clean_name, name_tokens, parse_count, parse_time
+from monitor.analysis.claim_voice import (
     ANAPHORIC,
     Attribution,
     Mention,
@@ -33,9 +33,9 @@ from monitor.claim_voice import (
     stance_of,
     starts_in_quote,
 )
+from monitor.analysis.patterns import RuleMatch, check_budget
+from monitor.analysis.rules import Rules
 from monitor.model import Document, Entity, EntityHit, EntityKind, Sentence
-from monitor.patterns import RuleMatch, check_budget
-from monitor.rules import Rules
 
 log = logging.getLogger(__name__)
 

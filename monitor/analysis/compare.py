@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from monitor.claim_schema import ChangeAction, ClaimSchema, ClaimValue, SlotRule, SlotType
-from monitor.claim_values import names_agree, shown_value, time_readings
-from monitor.claims import Claim, Stance
+from monitor.analysis.claim_schema import ChangeAction, ClaimSchema, ClaimValue, SlotRule, SlotType
+from monitor.analysis.claim_values import names_agree, shown_value, time_readings
+from monitor.analysis.claims import Claim, Stance
 
 __all__ = ["Finding", "FindingKind", "alert_key", "compare_article", "compare_claim"]
 

@@ -5,7 +5,7 @@ feeds.yaml. Output: a `Rules` value, or every problem found, each naming the
 file, the line and the fix. Each file is checked against its JSON Schema
 (monitor/schemas/<name>.schema.json), then for what a schema cannot express:
 duplicate ids and aliases, dangling references, and regular expressions that are
-invalid or could run away (see monitor/patterns.py). A rule file is at most
+invalid or could run away (see monitor/analysis/patterns.py). A rule file is at most
 MAX_RULE_FILE_BYTES, UTF-8, and may not use YAML aliases (`*name`): a few hundred
 bytes of nested aliases expand to gigabytes.
 """
@@ -25,9 +25,9 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from monitor.analysis.patterns import SafePattern, check_pattern, compile_safe
 from monitor.errors import RuleError
 from monitor.model import Entity, EntityKind, FeedSpec
-from monitor.patterns import SafePattern, check_pattern, compile_safe
 
 KeyPath = tuple[str | int, ...]
 

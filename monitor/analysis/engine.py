@@ -16,15 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from monitor.alerts import AlertDraft, draft_alerts
-from monitor.claim_schema import ClaimSchema, load_claim_schema
-from monitor.claims import Claim, city_slug, context_from_rules, extract_claims
-from monitor.compare import Finding, FindingKind, compare_article
+from monitor.analysis.alerts import AlertDraft, draft_alerts
+from monitor.analysis.claim_schema import ClaimSchema, load_claim_schema
+from monitor.analysis.claims import Claim, city_slug, context_from_rules, extract_claims
+from monitor.analysis.compare import Finding, FindingKind, compare_article
+from monitor.analysis.match import MatchResult, match_document
+from monitor.analysis.patterns import AnalysisBudget, spending
+from monitor.analysis.rules import Rules, check_rules, load_rules
 from monitor.errors import RuleError
-from monitor.match import MatchResult, match_document
 from monitor.model import Document
-from monitor.patterns import AnalysisBudget, spending
-from monitor.rules import Rules, check_rules, load_rules
 
 CLAIMS_FILE = "claims.yaml"
 

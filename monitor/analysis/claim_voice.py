@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from monitor.claim_schema import ClaimSchema
-from monitor.claim_values import clean_name
+from monitor.analysis.claim_schema import ClaimSchema
+from monitor.analysis.claim_values import clean_name
 
 ANAPHORIC = "<anaphoric>"
 _CAPITALISED_RUN = re.compile(r"(?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)")

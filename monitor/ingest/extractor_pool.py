@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 
 from monitor.errors import ExtractionError
-from monitor.extract import extract_html
+from monitor.ingest.extract import extract_html
 from monitor.model import ExtractedPage
 
 log = logging.getLogger(__name__)

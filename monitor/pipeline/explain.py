@@ -16,8 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.alerts import AlertDraft
-from monitor.analysis import (
+from monitor.analysis.alerts import AlertDraft
+from monitor.analysis.engine import (
     Analysis,
     LedgerEntry,
     analyse_claims,
@@ -26,14 +26,14 @@ from monitor.analysis import (
     load_rule_set,
     match,
 )
+from monitor.analysis.match import explain
+from monitor.analysis.patterns import AnalysisBudget
 from monitor.config import Settings
 from monitor.errors import AnalysisBudgetError
-from monitor.fetch import Fetcher
-from monitor.match import explain
+from monitor.ingest.fetch import Fetcher
 from monitor.model import Document, iso
-from monitor.patterns import AnalysisBudget
-from monitor.pipeline import read_target
-from monitor.storage import Database
+from monitor.pipeline.cycle import read_target
+from monitor.store.database import Database
 from monitor.views import alert_draft_json, claim_json, match_json
 
 

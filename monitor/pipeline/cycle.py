@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from monitor.analysis import (
+from monitor.analysis.engine import (
     Analysis,
     RuleSet,
     analyse_claims,
@@ -29,8 +29,10 @@ from monitor.analysis import (
     load_rule_set,
     match,
 )
+from monitor.analysis.match import MatchResult
+from monitor.analysis.patterns import AnalysisBudget
+from monitor.analysis.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
 from monitor.config import Settings
-from monitor.delivery import Delivery, notifier_from_settings
 from monitor.errors import (
     AnalysisBudgetError,
     ConfigError,
@@ -38,11 +40,11 @@ from monitor.errors import (
     FetchError,
     TransientFetchError,
 )
-from monitor.extract import extract_html, is_html_content_type, read_plain_text
-from monitor.extractor_pool import ExtractorPool
-from monitor.feeds import canonical_url, parse_feed
-from monitor.fetch import Fetcher
-from monitor.match import MatchResult
+from monitor.ingest.extract import extract_html, is_html_content_type, read_plain_text
+from monitor.ingest.extractor_pool import ExtractorPool
+from monitor.ingest.feeds import canonical_url, parse_feed
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.seeds import SeedArticle, load_seeds
 from monitor.metrics import METRICS, Metrics
 from monitor.model import (
     Document,
@@ -53,11 +55,9 @@ from monitor.model import (
     ParsedFeed,
     iso,
 )
-from monitor.patterns import AnalysisBudget
+from monitor.notify.delivery import Delivery, notifier_from_settings
 from monitor.redact import redact_text
-from monitor.revisions import edit_alerts, next_recheck_at, skip_overdue_checks
-from monitor.seeds import SeedArticle, load_seeds
-from monitor.storage import (
+from monitor.store.database import (
     ArticleStatus,
     Database,
     FeedState,

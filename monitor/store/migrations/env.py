@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the connection monitor.storage hands it."""
+"""Alembic environment: runs on the connection monitor.store.database hands it."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import monitor.storage  # noqa: F401  (registers the tables on SQLModel.metadata)
+import monitor.store.database  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

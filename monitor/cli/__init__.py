@@ -24,10 +24,10 @@ from rich.table import Table
 
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError, MonitorError, database_full_error
-from monitor.logs import configure_logging
 from monitor.model import iso
 from monitor.redact import redact_text, redact_url, shown_url
-from monitor.storage import AlertRecord, ArticleRecord, Database, DeliveryStatus, FeedState
+from monitor.service.logs import configure_logging
+from monitor.store.database import AlertRecord, ArticleRecord, Database, DeliveryStatus, FeedState
 from monitor.views import attributed_source
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ def once(
     Exits 0 even when some feeds failed (each failure is one line on stderr);
     non-zero only for configuration errors.
     """
-    from monitor.pipeline import run_once  # the pipeline imports are heavy; keep --help fast
+    from monitor.pipeline.cycle import run_once  # the pipeline imports are heavy; keep --help fast
 
     with _reported_errors():
         settings = _settings()
@@ -194,7 +194,7 @@ def run() -> None:
     Serves /healthz and /metrics on MONITOR_HEALTH_PORT and reloads rule files
     when they change.
     """
-    from monitor.scheduler import run_daemon
+    from monitor.service.scheduler import run_daemon
 
     with _reported_errors():
         run_daemon(_settings(daemon=True))
@@ -218,7 +218,7 @@ def feeds(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Show each feed: last fetch, HTTP status, entries, errors, next due time."""
-    from monitor.rules import load_feeds
+    from monitor.analysis.rules import load_feeds
 
     with _reported_errors():
         settings = _settings()
@@ -313,7 +313,7 @@ def ingest(
     A .txt file is plain text whose first line is the headline; an .html file
     goes through extraction like a fetched page.
     """
-    from monitor.pipeline import ingest_target
+    from monitor.pipeline.cycle import ingest_target
 
     published_at = parse_when(published, option="--published") if published else None
     with _reported_errors():
@@ -331,7 +331,7 @@ def seed() -> None:
 
     Idempotent: seeds already stored are skipped.
     """
-    from monitor.pipeline import seed_baseline
+    from monitor.pipeline.cycle import seed_baseline
 
     with _reported_errors():
         results = seed_baseline(_settings())
@@ -354,7 +354,7 @@ def rules_check() -> None:
 
     Exits 1 when any problem is found.
     """
-    from monitor.analysis import check_rule_set
+    from monitor.analysis.engine import check_rule_set
 
     with _reported_errors():
         settings = _settings()
@@ -381,7 +381,7 @@ def explain(
     Reads files as `monitor ingest` does. The alerts shown are those that would
     fire against the stored ledger. Writes nothing.
     """
-    from monitor.explain import explain_target
+    from monitor.pipeline.explain import explain_target
 
     published_at = parse_when(published, option="--published") if published else None
     with _reported_errors():
@@ -400,7 +400,7 @@ def incidents(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """The tracked incidents: id, title, city, date, article count, latest coverage."""
-    from monitor.rules import load_rules
+    from monitor.analysis.rules import load_rules
 
     with _reported_errors():
         settings = _settings()
@@ -446,7 +446,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Re-match stored articles with the current rules and show what would change."""
-    from monitor.pipeline import replay_matches
+    from monitor.pipeline.cycle import replay_matches
 
     since_at = parse_when(since, option="--since") if since else None
     with _reported_errors():
@@ -494,10 +494,10 @@ def claims(
 
     City-wide slots (federal officers deployed) are shared by every incident in the city.
     """
-    from monitor.analysis import load_rule_set
-    from monitor.claim_values import shown_value
-    from monitor.claims import city_slug
-    from monitor.ledger import current_state, voice
+    from monitor.analysis.claim_values import shown_value
+    from monitor.analysis.claims import city_slug
+    from monitor.analysis.engine import load_rule_set
+    from monitor.analysis.ledger import current_state, voice
     from monitor.views import claim_json
 
     with _reported_errors():

@@ -379,7 +379,7 @@ MESSAGE_ERRORS: Final = frozenset(
 
 _REBUILD_HINT = (
     "monitor built a message Slack will not accept; this alert cannot be sent as is, "
-    "report it with the alert id (monitor/slack.py build_message)"
+    "report it with the alert id (monitor/notify/slack.py build_message)"
 )
 
 

@@ -23,13 +23,13 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.analysis import load_rule_set
+from monitor.analysis.engine import load_rule_set
 from monitor.config import Settings
-from monitor.delivery import Delivery, notifier_from_settings
 from monitor.errors import ConfigError
-from monitor.health import HealthServer
 from monitor.metrics import METRICS, Metrics
-from monitor.pipeline import Pipeline, open_pipeline
+from monitor.notify.delivery import Delivery, notifier_from_settings
+from monitor.pipeline.cycle import Pipeline, open_pipeline
+from monitor.service.health import HealthServer
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The analysis core: rules, matching, claims, comparison, alerts. Pure."""

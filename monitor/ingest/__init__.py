@@ -1,0 +1,1 @@
+"""Outlets in: safe fetching, feed parsing, article extraction, the seed manifest."""

@@ -1,0 +1,1 @@
+"""Slack out: messages, clients and the outbox's delivery."""

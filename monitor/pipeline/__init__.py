@@ -1,0 +1,1 @@
+"""Orchestration: a cycle's edges in, the analysis, edges out; commands' logic."""

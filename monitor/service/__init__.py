@@ -1,0 +1,1 @@
+"""The running daemon: scheduler, health endpoint and logs."""

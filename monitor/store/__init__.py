@@ -1,0 +1,1 @@
+"""Storage edge: tables, migrations and the queries, one module per entity."""
