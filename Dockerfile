@@ -54,8 +54,11 @@ USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8080
 
-# No curl in slim images: ask /healthz with Python; HTTP 503 or no answer exits 1.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('MONITOR_HEALTH_PORT', '8080'), timeout=4)"]
+# No curl in slim images: ask /livez with Python; HTTP 503 or no answer exits 1.
+# /livez, not /healthz: a database outage must not mark the container for a
+# restart (Swarm, autoheal); /healthz and /readyz say whether it is working.
+# The start period covers the start's wait for PostgreSQL (MONITOR_DATABASE_WAIT_S).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=330s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('MONITOR_HEALTH_PORT', '8080'), timeout=4)"]
 
 CMD ["monitor", "run"]

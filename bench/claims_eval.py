@@ -40,7 +40,8 @@ from monitor.analysis.claim_schema import ClaimSchema, Scope, load_claim_schema 
 from monitor.analysis.claims import Claim, context_from_rules, extract_claims  # noqa: E402
 from monitor.analysis.compare import Finding, alert_key, compare_article  # noqa: E402
 from monitor.analysis.match import match_document  # noqa: E402
-from monitor.analysis.rules import Rules, load_rules  # noqa: E402
+from monitor.analysis.rule_values import Rules  # noqa: E402
+from monitor.analysis.rules import load_rules  # noqa: E402
 from monitor.ingest.seeds import load_seeds  # noqa: E402
 from monitor.model import Document  # noqa: E402
 

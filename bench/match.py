@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.analysis.match import Matcher  # noqa: E402  (the path is set just above)
-from monitor.analysis.rules import EntityRule, Rules, load_rules  # noqa: E402
+from monitor.analysis.rule_values import EntityRule, Rules  # noqa: E402
+from monitor.analysis.rules import load_rules  # noqa: E402
 from monitor.model import Document, EntityKind  # noqa: E402
 
 SMALL_ALIASES = 10

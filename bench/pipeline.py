@@ -26,7 +26,7 @@ from monitor.config import Settings
 from monitor.ingest.fetch import Fetcher
 from monitor.model import FeedSpec
 from monitor.pipeline.cycle import Pipeline
-from monitor.store.database import Database
+from monitor.store import Database
 from tests.loopback import Route, serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.analysis.engine import analyse_claims, load_rule_set, match  # noqa: E402
-from monitor.analysis.match import split_sentences  # noqa: E402
+from monitor.analysis.sentences import split_sentences  # noqa: E402
 from monitor.model import Document  # noqa: E402
 
 SIZES_MB = (0.1, 1.0, 4.0)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any, Self
+from urllib.parse import quote, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
@@ -76,6 +81,38 @@ def parse_duration(text: str, *, example: str) -> timedelta:
     return delays[0]
 
 
+def normalise_database_url(url: str) -> str:
+    """`url` as SQLAlchemy must read it: `postgres://` (Heroku's, libpq's spelling) becomes
+    `postgresql+psycopg://`, and a raw `@` in a PostgreSQL password is percent-encoded.
+
+    SQLAlchemy's make_url splits userinfo from host at the *first* `@`, so
+    `postgresql://u:p@ss@db/x` would connect to host `ss@db` with password `p`. The
+    host never contains `@`, so the last `@` of the authority is the separator.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator or not scheme.lower().startswith("postgres"):
+        return url
+    if scheme.lower() == "postgres":  # postgresql:// the engine maps to psycopg itself
+        scheme = "postgresql+psycopg"
+    path_at = rest.find("/", rest.rfind("@") + 1)
+    authority = rest if path_at < 0 else rest[:path_at]
+    if authority.count("@") > 1:
+        userinfo, _, host = authority.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        # unquote first: an already percent-encoded password stays as it was.
+        userinfo = user + colon + quote(unquote(password), safe="")
+        rest = f"{userinfo}@{host}" + ("" if path_at < 0 else rest[path_at:])
+    return f"{scheme}://{rest}"
+
+
+def shown_database_url(url: str) -> str:
+    """A database URL as logs and messages show it: the password masked as ***."""
+    try:
+        return sa.make_url(normalise_database_url(url)).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return redact_url(url)
+
+
 def database_url_problem(url: str) -> str | None:
     """Why `url` cannot be monitor's database URL, or None. Never quotes a password."""
     shown = redact_url(url)
@@ -91,6 +128,17 @@ def database_url_problem(url: str) -> str | None:
             f"sqlite:/// and postgresql:// URLs, e.g. {DATABASE_URL_EXAMPLE}"
         )
     return None
+
+
+def zone_problem(name: str) -> None:
+    """Raise ValueError with the fix when `name` is not an IANA time zone."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"{name!r} is not a time zone; use an IANA name such as America/Chicago, "
+            "Europe/Berlin or UTC"
+        ) from exc
 
 
 def webhook_url_problem(url: str) -> str | None:
@@ -124,6 +172,60 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class SecretFile:
+    """A setting that may come from a file instead: NAME or NAME_FILE, never both."""
+
+    name: str  # the variable, e.g. MONITOR_DATABASE_URL
+    value_keys: tuple[str, ...]  # how pydantic-settings hands the value to validators
+    file_keys: tuple[str, ...]
+
+
+SECRET_FILES = (
+    SecretFile("MONITOR_DATABASE_URL", ("database_url",), ("database_url_file",)),
+    SecretFile(
+        "SLACK_BOT_TOKEN",
+        ("SLACK_BOT_TOKEN", "MONITOR_SLACK_BOT_TOKEN", "slack_bot_token"),
+        ("SLACK_BOT_TOKEN_FILE", "MONITOR_SLACK_BOT_TOKEN_FILE", "slack_bot_token_file"),
+    ),
+    SecretFile("MONITOR_SLACK_WEBHOOK_URL", ("slack_webhook_url",), ("slack_webhook_url_file",)),
+)
+MAX_SECRET_FILE_BYTES = 64 * 1024
+
+
+def _first_set(values: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of `keys` with a non-blank value, as text; None if none is set."""
+    for key in keys:
+        value = values.get(key)
+        if value is not None and str(value).strip():
+            return str(value)
+    return None
+
+
+def read_secret_file(variable: str, path: str) -> str:
+    """The content of a secret file without its trailing newline; ValueError naming the
+    variable and the fix when it cannot be read or is empty. Never quotes the content."""
+    try:
+        with open(path.strip(), "rb") as handle:
+            raw = handle.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(
+            f"{variable}={path.strip()}: cannot read it ({exc.strerror or exc}); mount the "
+            f"secret at that path (readable by uid {os.getuid()}) or unset {variable}"
+        ) from exc
+    if len(raw) > MAX_SECRET_FILE_BYTES:
+        raise ValueError(f"{variable}={path.strip()}: larger than 64 KB; is it the right file?")
+    try:
+        text = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{variable}={path.strip()}: not UTF-8 text; is it the right file?"
+        ) from exc
+    if not text.strip():
+        raise ValueError(f"{variable}={path.strip()}: the file is empty; put the secret in it")
+    return text
+
+
 class Settings(BaseSettings):
     """Every knob monitor reads; the README's configuration table mirrors this class."""
 
@@ -133,6 +235,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
+    # A file holding the URL (a mounted secret), read at start; see SECRET_FILES.
+    database_url_file: str = ""
+    # Seconds the daemon waits for an unreachable PostgreSQL at start before giving up.
+    database_wait_s: float = Field(default=300.0, ge=0)
+    # How many replicas run against this database; above 1 needs PostgreSQL.
+    replicas: int = Field(default=1, ge=1)
     rules_dir: Path = Path("rules")
     seeds_dir: Path = Path("seeds")
 
@@ -156,13 +264,20 @@ class Settings(BaseSettings):
     max_analysed_chars: int = Field(default=200_000, ge=1_000)
 
     log_level: str = "INFO"
+    # The newsroom's time zone (IANA name): how tables and Slack show times; JSON stays UTC.
+    timezone: str = "UTC"
 
     slack_bot_token: str = Field(
         default="", validation_alias=AliasChoices("SLACK_BOT_TOKEN", "MONITOR_SLACK_BOT_TOKEN")
     )
+    slack_bot_token_file: str = Field(
+        default="",
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN_FILE", "MONITOR_SLACK_BOT_TOKEN_FILE"),
+    )
     slack_channel: str = ""
     slack_base_url: str = ""
     slack_webhook_url: str = ""
+    slack_webhook_url_file: str = ""
     delivery_interval_s: float = Field(default=10.0, gt=0)
     delivery_max_wait_s: float = Field(default=30.0, ge=0)
     delivery_max_attempts: int = Field(default=10, ge=1)
@@ -171,10 +286,43 @@ class Settings(BaseSettings):
     health_host: str = "0.0.0.0"  # the container's probe comes from outside
     health_port: int = Field(default=8080, ge=0, le=65535)
     stale_after_s: float = Field(default=900.0, gt=0)
+    # /healthz says degraded (still 200) past these: the share of feeds failing, and how
+    # long the oldest failing alert has been failing.
+    degraded_feed_share: float = Field(default=0.5, ge=0, le=1)
+    degraded_delivery_s: float = Field(default=1800.0, gt=0)
     shutdown_grace_s: float = Field(default=8.0, gt=0)
     lease_ttl_s: float = Field(default=30.0, ge=3)
     recheck_schedule: str = DEFAULT_RECHECK_SCHEDULE
     page_retry_schedule: str = DEFAULT_PAGE_RETRY_SCHEDULE
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        """Each `*_FILE` setting replaces its value by the file's content (a mounted secret)."""
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        for secret in SECRET_FILES:
+            path = _first_set(values, secret.file_keys)
+            if path is None:
+                continue
+            if _first_set(values, secret.value_keys) is not None:
+                raise ValueError(
+                    f"{secret.name} and {secret.name}_FILE are both set; keep one "
+                    f"(the file is for a mounted secret)"
+                )
+            values[secret.value_keys[0]] = read_secret_file(f"{secret.name}_FILE", path)
+        return values
+
+    @model_validator(mode="after")
+    def _replicas_need_postgresql(self) -> Self:
+        if self.replicas > 1 and self.resolved_database_url.startswith("sqlite"):
+            raise ValueError(
+                f"MONITOR_REPLICAS={self.replicas} needs PostgreSQL: replicas on SQLite "
+                "would each use their own pod-local file; set MONITOR_DATABASE_URL="
+                "postgresql://user:pass@host:5432/db, or run one replica (MONITOR_REPLICAS=1)"
+            )
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -184,13 +332,20 @@ class Settings(BaseSettings):
             raise ValueError("use one of DEBUG, INFO, WARNING, ERROR")
         return level
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        zone_problem(value.strip())
+        return value.strip()
+
     @field_validator("database_url")
     @classmethod
     def _valid_database_url(cls, value: str) -> str:
-        problem = database_url_problem(value) if value.strip() else None
+        url = normalise_database_url(value.strip())
+        problem = database_url_problem(url) if url else None
         if problem is not None:
             raise ValueError(problem)
-        return value.strip()
+        return url
 
     @field_validator("slack_webhook_url")
     @classmethod
@@ -236,6 +391,11 @@ class Settings(BaseSettings):
         return parse_duration(self.delivery_give_up_after, example=DEFAULT_DELIVERY_GIVE_UP_AFTER)
 
     @property
+    def zone(self) -> ZoneInfo:
+        """MONITOR_TIMEZONE as a zone (validated when the settings were read)."""
+        return ZoneInfo(self.timezone)
+
+    @property
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file under the data directory."""
         if self.database_url:
@@ -255,8 +415,13 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]  # pydantic validates the values
     except ValidationError as exc:
-        problems = "; ".join(
-            f"MONITOR_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_describe_error(err["loc"], err["msg"]) for err in exc.errors())
         raise ConfigError(f"invalid settings: {problems}") from exc
+
+
+def _describe_error(loc: tuple[int | str, ...], message: str) -> str:
+    if not loc:  # a rule across settings: its message names the variables itself
+        return message.removeprefix("Value error, ")
+    name = ".".join(str(part) for part in loc)
+    # An alias (SLACK_BOT_TOKEN) is the variable's own name; a field name gets the prefix.
+    return f"{name if name.isupper() else 'MONITOR_' + name.upper()}: {message}"

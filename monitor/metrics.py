@@ -22,6 +22,12 @@ Exported names (counters get prometheus_client's `_total` suffix):
     monitor_cycle_duration_seconds             histogram
     monitor_rules_reload_failures_total        rule edits refused (the last good rules stay)
     monitor_last_success_timestamp_seconds     Unix time of the last successful cycle
+    monitor_feeds_failing                      active feeds whose last poll failed
+    monitor_alerts_waiting                     alerts in the outbox (pending)
+    monitor_oldest_waiting_alert_age_seconds   age of the oldest pending alert (0: none)
+
+The last three are read from the database when /healthz or /metrics is asked
+(`monitor.service.vitals`), so every replica reports the shared state.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 POLL_OUTCOMES = ("ok", "not_modified", "error")
 ARTICLE_STATUSES = ("extracted", "fetch_failed", "extract_failed", "duplicate", "analysis_failed")
 FETCH_ERROR_KINDS = (
+    "dns",
     "timeout",
     "too_large",
     "blocked_address",
@@ -41,6 +48,18 @@ FETCH_ERROR_KINDS = (
     "redirects",
     "parse",
     "other",
+)
+# How a failed name lookup reads: fetch's own words ("cannot resolve HOST (...)", "timed
+# out after N s resolving HOST", "HOST resolves to no address") and the resolver's.
+_DNS_SIGNS = (
+    "cannot resolve ",
+    " resolving ",
+    "resolves to no address",
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "getaddrinfo failed",
 )
 # A re-check of a published article: the server said 304, the bytes were the same,
 # the extracted text was the same, the text changed (a new revision), or it failed.
@@ -52,6 +71,8 @@ CYCLE_BUCKETS_S = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 18
 def classify_fetch_error(message: str) -> str:
     """The `kind` label for a FetchError message (one of FETCH_ERROR_KINDS)."""
     text = message.lower()
+    if any(sign in text for sign in _DNS_SIGNS):
+        return "dns"
     if " timed out after " in text:
         return "timeout"
     if text.startswith("fetch: response from ") and " exceeds " in text:
@@ -131,6 +152,21 @@ class Metrics:
             "Rule edits the running daemon refused, keeping its last good rules.",
             registry=self.registry,
         )
+        self.feeds_failing = Gauge(
+            "monitor_feeds_failing",
+            "Active feeds whose last poll failed (consecutive_errors > 0).",
+            registry=self.registry,
+        )
+        self.alerts_waiting = Gauge(
+            "monitor_alerts_waiting",
+            "Alerts waiting in the outbox to be sent to Slack.",
+            registry=self.registry,
+        )
+        self.oldest_waiting_alert_age = Gauge(
+            "monitor_oldest_waiting_alert_age_seconds",
+            "Age of the oldest alert waiting in the outbox (0: none waiting).",
+            registry=self.registry,
+        )
         self._initialise_labels()
 
     def _initialise_labels(self) -> None:
@@ -180,6 +216,14 @@ class Metrics:
     def record_rules_reload_failure(self) -> None:
         """Count one refused rule reload (the daemon keeps its last good rules)."""
         self.rules_reload_failures.inc()
+
+    def record_backlog(
+        self, *, feeds_failing: int, alerts_waiting: int, oldest_waiting_age_s: float | None
+    ) -> None:
+        """Set the gauges of what is failing or waiting now (read from the database)."""
+        self.feeds_failing.set(feeds_failing)
+        self.alerts_waiting.set(alerts_waiting)
+        self.oldest_waiting_alert_age.set(oldest_waiting_age_s or 0.0)
 
     def record_cycle(self, elapsed_s: float, *, finished_at: datetime, succeeded: bool) -> None:
         """Observe a cycle's duration; a successful one also moves the last-success time."""

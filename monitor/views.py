@@ -6,12 +6,131 @@ renamed. Every `--json` output and the stored evidence go through here.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import UTC, datetime, tzinfo
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
-from monitor.analysis.alerts import AlertDraft
-from monitor.analysis.claims import Claim
-from monitor.analysis.match import Evidence, IncidentMatch, MatchResult
 from monitor.model import iso
+
+if TYPE_CHECKING:  # `monitor alerts` and `feeds` need only the words below, not the analysis
+    from monitor.analysis.alerts import AlertDraft
+    from monitor.analysis.attribution import Evidence
+    from monitor.analysis.claims import Claim
+    from monitor.analysis.match import IncidentMatch, MatchResult
+
+# ------------------------------------------------------------------ words for editors
+
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+# Words that join the next one with a hyphen: self-defense, non-life-threatening.
+_HYPHEN_PREFIXES = frozenset({"self", "non", "anti", "ex", "co", "pre", "post", "semi", "multi"})
+_HYPHENATED_PAIRS = frozenset({("life", "threatening"), ("well", "known")})
+_QUALIFIERS = {
+    "more_than": "more than",
+    "at_least": "at least",
+    "about": "about",
+    "almost": "almost",
+    "fewer_than": "fewer than",
+    "at_most": "at most",
+}
+_STANCE_WORDS = {
+    "asserts": "according to",
+    "disputes": "disputed by",
+    "denies": "denied by",
+    "hedges": "unconfirmed, reported by",
+}
+
+
+def editor_words(name: str) -> str:
+    """An identifier as words: 'federal_officers_deployed' -> 'federal officers deployed',
+    'self_defense' -> 'self-defense', 'non_life_threatening' -> 'non-life-threatening'.
+    Anything that is not a snake_case identifier (a name, a time) is left as it is."""
+    if not _IDENTIFIER.fullmatch(name):
+        return name
+    words = name.split("_")
+    text = words[0]
+    for before, word in pairwise(words):
+        joined = before in _HYPHEN_PREFIXES or (before, word) in _HYPHENATED_PAIRS
+        text += ("-" if joined else " ") + word
+    return text
+
+
+def voice_words(voice: str) -> str:
+    """'federal_officials (seed-000)' -> 'federal officials (seed-000)': the speaker in
+    words, the outlet (a name someone chose, e.g. a feed's) as it is."""
+    speaker, separator, outlet = voice.partition(" (")
+    return editor_words(speaker) + separator + outlet if outlet.endswith(")") else voice
+
+
+def editor_value(value: object, qualifier: str | None = None) -> str:
+    """A claim's value as an editor reads it: 'yes'/'no', '2,000', 'about 3,000',
+    'self-defense', '14:19 (no a.m./p.m. given)'."""
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = editor_words(str(value))
+    if qualifier == "pm_assumed":
+        return f"{text} (no a.m./p.m. given)"
+    words = _QUALIFIERS.get(qualifier or "")
+    return f"{words} {text}" if words else text
+
+
+def stance_words(stance: str, who: str) -> str:
+    """'disputed by local officials', 'according to DHS (seed-001)'."""
+    return f"{_STANCE_WORDS.get(stance, stance)} {who}"
+
+
+def shown_time(moment: datetime | None, zone: tzinfo = UTC) -> str | None:
+    """A time as tables show it, in the newsroom's zone, to the minute, with the zone:
+    '2026-01-08 14:15 PST'; None for no time."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def side_voice(side: dict[str, Any]) -> str:
+    """Who stands behind one side of an alert: 'DHS via seed-001', or the outlet alone."""
+    source = attributed_source(str(side.get("source") or "unknown source"), side.get("outlet"))
+    speaker = side.get("speaker")
+    return f"{editor_words(str(speaker))} via {source}" if speaker else source
+
+
+def why_line(
+    kind: str,
+    slot: str | None,
+    previous: dict[str, Any] | None,
+    current: dict[str, Any],
+    reason: str,
+) -> str:
+    """Why an alert fired, in words, naming exactly the two sides the alert shows
+    (`previous`, `current`): the Slack "Why" line and `monitor alerts` use it, so they
+    cannot cite another earlier claim than the one beside them. Other kinds (new
+    incident, edit) keep the reason the analysis gave."""
+    if kind not in ("update", "contradiction"):
+        return reason
+    label = editor_words(slot or "value")
+    now = editor_value(current.get("value"), current.get("qualifier"))
+    if previous is None:
+        return f"first report of {label}: {now} ({side_voice(current)})"
+    before = editor_value(previous.get("value"), previous.get("qualifier"))
+    stance = str(current.get("stance") or "asserts")
+    if stance in ("disputes", "denies"):
+        verb = "disputed" if stance == "disputes" else "denied"
+        says = f", who says {now}" if now != before else ""
+        return f"{label}: {before} ({side_voice(previous)}), {verb} by {side_voice(current)}{says}"
+    if kind == "update":
+        return f"{label}: {before} ({side_voice(previous)}) → {now} ({side_voice(current)})"
+    return f"{label}: {now} ({side_voice(current)}) contradicts {before} ({side_voice(previous)})"
+
+
+# ------------------------------------------------------------------ JSON shapes
 
 
 def attributed_source(source: str, outlet: str | None) -> str:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from monitor.config import Settings
-from monitor.store.database import Database
+from monitor.store import Database
 from tests.pgserver import PgServer, find_pg_bindir
+from tests.processes import is_developer_setting
 
 if TYPE_CHECKING:
     from tests.loopback import LoopbackServer
@@ -22,9 +23,10 @@ CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read the developer's MONITOR_* variables or .env file."""
+    """Tests never read the developer's MONITOR_* variables, Slack token, proxy settings or
+    .env file: loopback servers must be reached directly, whatever the machine's proxy."""
     for name in list(os.environ):
-        if name.startswith("MONITOR_") or name == "SLACK_BOT_TOKEN":
+        if is_developer_setting(name):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 

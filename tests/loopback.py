@@ -11,12 +11,19 @@ streamed multi-megabyte bodies) and a record of every request received.
 
 Handlers that sleep (`delay_s`, `drip_s`) wait on an event that `close()`
 sets, and every handler thread is a daemon, so closing never blocks a test.
+A handler that sees its client hang up mid-answer (a timeout or size cap on
+the client's side) records it, so a test can wait for the client to let go:
+
+    assert server.wait_for_hang_up("/hang.xml", timeout_s=30)
 """
 
 from __future__ import annotations
 
 import gzip as gzip_module
+import select
+import socket
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -116,11 +123,36 @@ class _Handler(BaseHTTPRequestHandler):
             if route is None:
                 self._send_simple(404, b"not found\n", send_body=send_body)
                 return
-            if route.delay_s and owner._closing.wait(route.delay_s):
+            if route.delay_s and not self._wait_for_client(route.delay_s):
                 return
             self._send_route(route, headers, send_body=send_body)
         except (ConnectionError, TimeoutError):
-            pass  # the client gave up (timeouts, size caps): that is what tests provoke
+            # The client gave up (timeouts, size caps): that is what tests provoke.
+            owner._record_hang_up(path)
+
+    def _wait_for_client(self, delay_s: float) -> bool:
+        """Sleep `delay_s` before answering; False (and a recorded hang-up) if the client
+        closes the connection meanwhile, or False when the server is closing."""
+        owner = self.server.owner
+        deadline = time.monotonic() + delay_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            if owner._closing.wait(min(remaining, 0.05)):
+                return False
+            if self._client_hung_up():
+                owner._record_hang_up(urlsplit(self.path).path)
+                return False
+        return True
+
+    def _client_hung_up(self) -> bool:
+        """Whether the client closed its end: its request was read, so readable means EOF."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+        return peeked == b""
 
     def _send_simple(self, status: int, body: bytes, *, send_body: bool) -> None:
         self.send_response(status)
@@ -219,6 +251,8 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self.requests: list[RecordedRequest] = []
+        self._hang_ups: list[str] = []  # paths whose client closed before the answer ended
+        self._hung_up = threading.Condition(self._lock)
         self._server = _Server(self)
         self.host = "127.0.0.1"
         self.port: int = self._server.server_address[1]
@@ -240,9 +274,20 @@ class LoopbackServer:
         with self._lock:
             return sum(1 for request in self.requests if path is None or request.path == path)
 
+    def wait_for_hang_up(self, path: str, timeout_s: float) -> bool:
+        """Wait until a client closed its connection to `path` before the answer ended (a
+        client-side timeout or cap); False if none did within `timeout_s`."""
+        with self._hung_up:
+            return self._hung_up.wait_for(lambda: path in self._hang_ups, timeout_s)
+
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def _record_hang_up(self, path: str) -> None:
+        with self._hung_up:
+            self._hang_ups.append(path)
+            self._hung_up.notify_all()
 
     def close(self) -> None:
         """Stop serving and wake sleeping handlers; never waits for a hanging one."""

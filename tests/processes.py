@@ -8,6 +8,15 @@ import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Proxy variables, in both spellings: a proxy set on the developer's machine must not
+# carry a test's loopback requests away.
+_PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+
+
+def is_developer_setting(name: str) -> bool:
+    """Whether an environment variable is one of monitor's settings, a Slack secret or a
+    proxy setting, which tests and their child processes never inherit."""
+    return name.startswith(("MONITOR_", "SLACK_BOT_TOKEN")) or name.lower() in _PROXY_VARIABLES
 
 
 def monitor_env(
@@ -16,11 +25,7 @@ def monitor_env(
     """This process's environment without any MONITOR_* or Slack setting of the developer's,
     plus a replica's basics (database, data and rules folders, loopback allowed, 1 s ticks)
     and `settings`, given as MONITOR_* names."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MONITOR_") and key != "SLACK_BOT_TOKEN"
-    }
+    env = {key: value for key, value in os.environ.items() if not is_developer_setting(key)}
     env.update(
         {
             "MONITOR_DATABASE_URL": database_url,

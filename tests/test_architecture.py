@@ -156,9 +156,11 @@ def test_a_pure_module_imports_no_edge(module: Path) -> None:
 
 @pytest.mark.parametrize("module", PURE_MODULES, ids=str)
 def test_a_pure_module_never_reads_the_clock(module: Path) -> None:
-    """Pure stages get `now` passed in; they never call datetime.now or time.time."""
+    """Pure stages get `now` (and an analysis budget's clock) passed in; they never read a
+    clock themselves, not even the monotonic one."""
     source = (PACKAGE.parent / module).read_text(encoding="utf-8")
-    for call in ("datetime.now(", "datetime.utcnow(", "time.time(", "date.today("):
+    assert "time" not in _imports(PACKAGE.parent / module), f"{module} imports time"
+    for call in ("datetime.now(", "datetime.utcnow(", "date.today(", "monotonic(", "perf_counter("):
         assert call not in source, f"{module} calls {call}"
 
 

@@ -15,72 +15,33 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from pydantic import AliasChoices
 
 from monitor.config import Settings, load_settings
 from tests.loopback import LoopbackServer, Route, serve
+from tests.manifests import (
+    COMPOSE_FILE,
+    DOCKERFILE,
+    REPO_ROOT,
+    Instruction,
+    applied_objects,
+    build_stage,
+    expand,
+    find_object,
+    monitor_container,
+    read_instructions,
+    runtime_stage,
+    yaml_documents,
+)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DOCKERFILE = REPO_ROOT / "Dockerfile"
-COMPOSE_FILE = REPO_ROOT / "deploy" / "docker-compose.yml"
-KUBERNETES_DIR = REPO_ROOT / "deploy" / "kubernetes"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
 HEALTH_PORT = 8080
-
-
-# -- Dockerfile parsing ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Instruction:
-    """One Dockerfile instruction, continuation lines joined."""
-
-    keyword: str
-    arguments: str
-
-
-def read_instructions(dockerfile: Path) -> list[Instruction]:
-    """The Dockerfile's instructions in order, comments dropped."""
-    instructions: list[Instruction] = []
-    pending = ""
-    for raw in dockerfile.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if pending and line.startswith("#"):
-            continue  # a comment inside a continued instruction
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        keyword, _, arguments = (pending + line).partition(" ")
-        instructions.append(Instruction(keyword.upper(), arguments.strip()))
-        pending = ""
-    return instructions
-
-
-def build_stage(instructions: list[Instruction]) -> list[Instruction]:
-    """The instructions of the first stage (the one that installs), FROM excluded."""
-    froms = [i for i, step in enumerate(instructions) if step.keyword == "FROM"]
-    end = froms[1] if len(froms) > 1 else len(instructions)
-    return instructions[froms[0] + 1 : end]
-
-
-def runtime_stage(instructions: list[Instruction]) -> list[Instruction]:
-    """The instructions of the last stage (the image that runs)."""
-    last_from = max(i for i, step in enumerate(instructions) if step.keyword == "FROM")
-    return instructions[last_from:]
-
-
-def _expand(value: str, env: Mapping[str, str]) -> str:
-    """Docker's $VAR / ${VAR} substitution in ENV, WORKDIR and COPY arguments."""
-    return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""), value)
 
 
 @dataclass
@@ -119,13 +80,13 @@ class StageReplay:
     def _env(self, arguments: str) -> None:
         for pair in shlex.split(arguments):
             name, _, value = pair.partition("=")
-            value = _expand(value, self.env)
+            value = expand(value, self.env)
             if value.startswith("/") and name == "VIRTUAL_ENV":
                 value = str(self.local(value))
             self.env[name] = self.relocate(value)
 
     def _workdir(self, arguments: str) -> None:
-        self.workdir = self.local(_expand(arguments, self.env))
+        self.workdir = self.local(expand(arguments, self.env))
         self.workdir.mkdir(parents=True, exist_ok=True)
 
     def _copy(self, arguments: str) -> None:
@@ -269,14 +230,14 @@ def test_dockerfile_passes_hadolint() -> None:
 
 
 def test_dockerfile_runs_the_daemon_as_non_root_with_a_healthcheck() -> None:
-    """The runtime stage sets a numeric non-root USER, /data as a volume, and probes /healthz."""
+    """The runtime stage sets a numeric non-root USER, /data as a volume, and probes /livez."""
     runtime = runtime_stage(read_instructions(DOCKERFILE))
     by_keyword = {step.keyword: step.arguments for step in runtime}
     assert by_keyword["USER"].split(":")[0] not in {"0", "root"}
     assert by_keyword["USER"].split(":")[0].isdigit()  # lets Kubernetes check runAsNonRoot
     assert json.loads(by_keyword["VOLUME"]) == ["/data"]
     assert by_keyword["EXPOSE"] == str(HEALTH_PORT)
-    assert "/healthz" in by_keyword["HEALTHCHECK"]
+    assert "/livez" in by_keyword["HEALTHCHECK"]  # a database outage is no reason to restart
     assert json.loads(by_keyword["CMD"]) == ["monitor", "run"]
     env = " ".join(step.arguments for step in runtime if step.keyword == "ENV")
     for setting in ("MONITOR_DATA_DIR=/data", "MONITOR_RULES_DIR=/app/rules"):
@@ -321,14 +282,9 @@ def test_install_as_the_dockerfile_does_then_run_one_cycle(
     ]
 
 
-def _yaml_documents(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [doc for doc in yaml.safe_load_all(handle) if doc is not None]
-
-
 def test_compose_waits_for_a_healthy_postgres_and_mounts_rules_read_only() -> None:
     """Compose starts monitor after pg_isready passes, points it at postgres, mounts rules :ro."""
-    [compose] = _yaml_documents(COMPOSE_FILE)
+    [compose] = yaml_documents(COMPOSE_FILE)
     postgres, monitor = compose["services"]["postgres"], compose["services"]["monitor"]
     assert postgres["image"] == "postgres:16"
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
@@ -341,23 +297,15 @@ def test_compose_waits_for_a_healthy_postgres_and_mounts_rules_read_only() -> No
     assert str(HEALTH_PORT) in monitor["environment"]["MONITOR_HEALTH_PORT"]
 
 
-def _kubernetes_objects() -> dict[str, dict[str, Any]]:
-    objects: dict[str, dict[str, Any]] = {}
-    for path in sorted(KUBERNETES_DIR.glob("*.yaml")):
-        for doc in _yaml_documents(path):
-            if "kind" in doc and doc.get("apiVersion") != "kustomize.config.k8s.io/v1beta1":
-                objects[doc["kind"]] = doc
-    return objects
-
-
-def test_kubernetes_deployment_probes_healthz_and_runs_non_root() -> None:
-    """The Deployment probes /healthz, drops root, and takes rules and the token from k8s."""
-    objects = _kubernetes_objects()
-    assert set(objects) == {"Deployment", "Service", "Secret", "ConfigMap"}
-    pod = objects["Deployment"]["spec"]["template"]["spec"]
-    [container] = pod["containers"]
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/healthz"
+def test_kubernetes_deployment_probes_livez_and_readyz_and_runs_non_root() -> None:
+    """Liveness on /livez (not the database), readiness on /readyz, no root, k8s secrets."""
+    objects = applied_objects()
+    assert {o["kind"] for o in objects} == {"Deployment", "Service", "Secret", "ConfigMap"}
+    pod = find_object(objects, "Deployment")["spec"]["template"]["spec"]
+    container = monitor_container(objects)
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+    assert container["startupProbe"]["httpGet"]["path"] == "/livez"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] != 0
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
@@ -365,15 +313,15 @@ def test_kubernetes_deployment_probes_healthz_and_runs_non_root() -> None:
     assert [port["containerPort"] for port in container["ports"]] == [HEALTH_PORT]
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
-    rules_volume = volumes[mounts["/app/rules"]]
-    assert rules_volume["configMap"]["name"] == objects["ConfigMap"]["metadata"]["name"]
+    assert volumes[mounts["/app/rules"]]["configMap"]["name"] == "monitor-rules"
+    secret_name = find_object(objects, "Secret")["metadata"]["name"]
     token = next(item for item in container["env"] if item["name"] == "SLACK_BOT_TOKEN")
-    assert token["valueFrom"]["secretKeyRef"]["name"] == objects["Secret"]["metadata"]["name"]
+    assert token["valueFrom"]["secretKeyRef"]["name"] == secret_name
 
 
 def test_kubernetes_secret_is_a_template_without_a_real_token() -> None:
     """The Secret only holds placeholders, never something that looks like a Slack token."""
-    secret = _kubernetes_objects()["Secret"]
+    secret = find_object(applied_objects(), "Secret")
     assert "data" not in secret  # base64 would hide a real value from review
     for value in secret["stringData"].values():
         assert "REPLACE" in value
@@ -382,14 +330,13 @@ def test_kubernetes_secret_is_a_template_without_a_real_token() -> None:
 
 def test_kubernetes_service_exposes_the_metrics_port() -> None:
     """The Service routes its port to the container's /healthz and /metrics port."""
-    objects = _kubernetes_objects()
-    [port] = objects["Service"]["spec"]["ports"]
+    objects = applied_objects()
+    service = find_object(objects, "Service")
+    [port] = service["spec"]["ports"]
     assert port["port"] == HEALTH_PORT
     assert port["targetPort"] in {"http", HEALTH_PORT}
-    selector = objects["Service"]["spec"]["selector"]
-    assert (
-        selector.items() <= objects["Deployment"]["spec"]["template"]["metadata"]["labels"].items()
-    )
+    labels = find_object(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items()
 
 
 def test_env_example_lists_every_setting_with_its_default(
@@ -402,8 +349,11 @@ def test_env_example_lists_every_setting_with_its_default(
         if line and not line.startswith("#")
     }
     expected = {
-        "SLACK_BOT_TOKEN" if field_name == "slack_bot_token" else f"MONITOR_{field_name.upper()}"
-        for field_name in Settings.model_fields
+        # An alias's first name is the documented one (SLACK_BOT_TOKEN, SLACK_BOT_TOKEN_FILE).
+        str(info.validation_alias.choices[0])
+        if isinstance(info.validation_alias, AliasChoices)
+        else f"MONITOR_{field_name.upper()}"
+        for field_name, info in Settings.model_fields.items()
     }
     assert expected <= names, f"missing from .env.example: {sorted(expected - names)}"
     shutil.copy(ENV_EXAMPLE, tmp_path / ".env")

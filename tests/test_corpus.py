@@ -9,8 +9,9 @@ import pytest
 from monitor.analysis.engine import load_rule_set
 from monitor.ingest.fetch import Fetcher
 from monitor.model import FeedSpec
-from monitor.pipeline.cycle import CycleReport, Pipeline
-from monitor.store.database import ArticleStatus, Database
+from monitor.pipeline.cycle import Pipeline
+from monitor.pipeline.report import CycleReport
+from monitor.store import ArticleStatus, Database
 from tests.conftest import CORPUS_DIR, REPO_ROOT, make_settings
 from tests.loopback import LoopbackServer, Route
 
@@ -61,8 +62,13 @@ def test_every_corpus_feed_is_parsed_or_recorded_with_a_clear_error(
         assert state.last_error and state.last_error.startswith(("feed:", "fetch:")), state
     for state in parsed:
         assert state.last_status == 200
+    # Parser fixtures whose entries have no link parse, but a poll of them fails: a news
+    # feed without links gives nothing to fetch (reported as "N entries, none with a link").
+    linkless = [s for s in failed if "none with a link" in (s.last_error or "")]
     # Most of the corpus is valid feeds; a parser that rejects them all is broken.
-    assert len(parsed) > 0.8 * len(files), [(s.name, s.last_error) for s in failed][:20]
+    assert len(parsed) + len(linkless) > 0.8 * len(files), [(s.name, s.last_error) for s in failed][
+        :20
+    ]
 
 
 def test_every_corpus_page_is_extracted_or_recorded_with_a_clear_error(

@@ -22,6 +22,9 @@ from tests.documents import article_html, rss_feed
 from tests.loopback import LoopbackServer, Route
 from tests.processes import http_get
 
+# Waits end as soon as their condition holds; the bound only has to outlast a loaded machine.
+WAIT_S = 90.0
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -39,7 +42,7 @@ class Daemon:
     def get(self, path: str) -> tuple[int, str]:
         return http_get(self.port, path)
 
-    def wait_healthy(self, timeout_s: float = 30.0) -> dict[str, object]:
+    def wait_healthy(self, timeout_s: float = WAIT_S) -> dict[str, object]:
         """The /healthz body once a cycle has succeeded (before that, 200 is the grace period)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -97,7 +100,8 @@ def _log_events(tmp_path: Path) -> list[dict[str, object]]:
 def test_daemon_serves_health_and_metrics_and_stops_on_sigterm(
     daemon: Daemon, tmp_path: Path
 ) -> None:
-    """/healthz is 200 after a cycle, /metrics counts it, SIGTERM exits 0 within 10 s."""
+    """/healthz is 200 after a cycle, /metrics counts it, SIGTERM stops it cleanly (exit 0,
+    "daemon stopped": the jobs finished inside the grace period)."""
     health = daemon.wait_healthy()
     assert health["status"] == "ok" and health["database"] is True
     status, metrics = daemon.get("/metrics")
@@ -106,12 +110,11 @@ def test_daemon_serves_health_and_metrics_and_stops_on_sigterm(
     assert 'monitor_articles_processed_total{status="extracted"} 3.0' in metrics
     assert daemon.get("/nope")[0] == 404
 
-    started = time.monotonic()
     daemon.process.send_signal(signal.SIGTERM)
-    assert daemon.process.wait(timeout=10) == 0
-    assert time.monotonic() - started < 10
+    assert daemon.process.wait(timeout=WAIT_S) == 0
     events = [e["event"] for e in _log_events(tmp_path)]
     assert "daemon started" in events and "daemon stopped" in events
+    assert not [e for e in events if "outlasted the grace period" in str(e)]
 
 
 @pytest.mark.slow
@@ -119,7 +122,7 @@ def test_broken_rule_edit_keeps_the_last_good_rules(daemon: Daemon, tmp_path: Pa
     """A running daemon logs a broken edit as an error and keeps polling with the old rules."""
     daemon.wait_healthy()
     (daemon.rules_dir / "incidents.yaml").write_text("incidents: [\n", encoding="utf-8")
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + WAIT_S
     errors: list[dict[str, object]] = []
     while time.monotonic() < deadline and not errors:
         time.sleep(0.5)
@@ -127,4 +130,5 @@ def test_broken_rule_edit_keeps_the_last_good_rules(daemon: Daemon, tmp_path: Pa
     assert errors, "the broken edit was not reported"
     assert "incidents.yaml" in str(errors[0]["error"])
     assert daemon.process.poll() is None
-    assert daemon.wait_healthy()["status"] == "ok"
+    # Still alive (200), but degraded until the file is fixed: the refused reload is a reason.
+    assert daemon.wait_healthy()["status"] == "degraded"

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -39,7 +40,7 @@ from monitor.notify.delivery import (
     render_value,
 )
 from monitor.pipeline.cycle import ingest_target, open_pipeline, seed_baseline
-from monitor.store.database import AlertRecord, Database, DeliveryStatus
+from monitor.store import AlertRecord, Database, DeliveryStatus
 from tests.conftest import REPO_ROOT, make_rules_dir, make_settings
 from tests.fakeslack import FakeReply, FakeSlack, PostedMessage, _Answer, serve_fake_slack
 
@@ -286,10 +287,12 @@ def test_an_incident_slack_channel_routes_its_alerts_there(
 def test_rate_limit_and_server_errors_are_retried_in_order_exactly_once(
     database_url: str, slack: FakeSlack, tmp_path: Path, opened: list[Database]
 ) -> None:
-    """429 with Retry-After 1, then 500 twice: every alert still arrives once, in id order."""
+    """429 with Retry-After 1, then 500 twice: the pass waits 1 s, then backs off, and every
+    alert still arrives once, in id order."""
     settings = slack_settings(tmp_path, database_url, slack)
     ingest_seeds_as_news(settings)
-    delivery, database = open_delivery(settings, opened, backoff_s=0.05)
+    waits: list[float] = []
+    delivery, database = open_delivery(settings, opened, backoff_s=0.05, sleep=waits.append)
     expected = [a.alert_id for a in pending(database)]
     slack.fail_next(
         FakeReply(status=429, headers={"Retry-After": "1"}),
@@ -297,10 +300,9 @@ def test_rate_limit_and_server_errors_are_retried_in_order_exactly_once(
         FakeReply(status=500),
     )
 
-    started = time.monotonic()
     report = delivery.deliver_pending()
 
-    assert time.monotonic() - started >= 1.0  # Retry-After was honoured
+    assert waits == [1.0, 0.1, 0.2]  # Retry-After honoured, then the backoff doubling
     assert report == DeliveryReport(delivered=len(expected), failed=0, retried=3)
     assert alert_ids(slack.messages) == expected
     assert slack.requests == len(expected) + 3
@@ -313,28 +315,30 @@ def test_rate_limit_and_server_errors_are_retried_in_order_exactly_once(
 def test_slack_down_keeps_every_alert_pending_and_the_pass_ends_within_max_wait(
     outage: str, news_db: Path, tmp_path: Path, opened: list[Database]
 ) -> None:
-    """With Slack failing all pass long nothing is lost: the head waits for a retry, in time."""
+    """With Slack failing all pass long nothing is lost: the pass waits no longer than
+    MONITOR_DELIVERY_MAX_WAIT_S and the head is due again after the backoff it stopped at."""
     fake = FakeSlack(expected_token=TOKEN).start()
     if outage == "http-500":
         fake.always_fail(FakeReply(status=500))
     else:
         fake.close()  # the port is free again: connection refused
     settings = slack_settings(tmp_path, copy_db(news_db, tmp_path), fake, delivery_max_wait_s=1.0)
-    delivery, database = open_delivery(settings, opened, backoff_s=0.1)
+    now = datetime.now(UTC)
+    waits: list[float] = []
+    delivery, database = open_delivery(
+        settings, opened, backoff_s=0.1, sleep=waits.append, clock=lambda: now
+    )
     before = pending(database)
 
-    started = time.monotonic()
     report = delivery.deliver_pending()
-    elapsed_s = time.monotonic() - started
     fake.close()
 
-    assert elapsed_s < 1.0 + 2.0
-    assert report.delivered == report.failed == 0
-    assert report.retried >= 3
+    assert waits == [0.1, 0.2, 0.4]  # 0.7 s; waiting 0.8 s more would pass the 1 s budget
+    assert report == DeliveryReport(delivered=0, failed=0, retried=4)
     after = pending(database)
     assert [a.alert_id for a in after] == [a.alert_id for a in before]
     head = after[0]
-    assert head.next_attempt_at is not None and head.next_attempt_at > datetime.now(UTC)
+    assert head.next_attempt_at == now + timedelta(seconds=0.8)
     assert head.last_error and "retry later" in head.last_error
     assert all(a.attempts == 0 and a.next_attempt_at is None for a in after[1:])
 
@@ -399,12 +403,15 @@ def _cli_alerts(env: dict[str, str], *args: str) -> list[dict[str, Any]]:
 def test_a_wrong_token_fails_alerts_until_fixed_and_requeued(
     follow_up_db: Path, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    """invalid_auth marks alerts failed with the fix; --retry-failed and `once` then send them."""
+    """invalid_auth marks alerts failed with the fix and `once` exits 3 counting them;
+    --retry-failed and `once` then send them."""
     copy_db(follow_up_db, tmp_path)
     wrong = _cli_env(tmp_path, slack, "xoxb-wrong")
 
     result = runner.invoke(app, ["once"], env=wrong)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 3, result.stderr
+    assert "alerts: 0 raised, 0 sent, 0 waiting, 3 failed" in result.stderr
+    assert "error: 3 alert(s) could not be delivered" in result.stderr
     failed = _cli_alerts(wrong)
     assert {a["delivery_status"] for a in failed} == {"failed"}
     assert all("invalid_auth" in a["delivery_error"] for a in failed)
@@ -419,18 +426,26 @@ def test_a_wrong_token_fails_alerts_until_fixed_and_requeued(
 
     result = runner.invoke(app, ["once"], env=fixed)
     assert result.exit_code == 0, result.stderr
+    assert "alerts: 0 raised, 3 sent, 0 waiting, 0 failed" in result.stderr
     delivered = _cli_alerts(fixed)
     assert {a["delivery_status"] for a in delivered} == {"delivered"}
     assert alert_ids(slack.messages) == [a["id"] for a in delivered]
 
 
-class SlowSlack(FakeSlack):
-    """The fake Slack, taking `answer_delay_s` before it records and answers each message."""
+class HeldSlack(FakeSlack):
+    """The fake Slack, holding each message after the first `answer_freely` until `released`
+    is set: a sender is caught mid-post, whatever the machine's speed."""
 
-    answer_delay_s = 0.0
+    def __init__(self, *, answer_freely: int, **options: Any) -> None:
+        super().__init__(**options)
+        self.answer_freely = answer_freely
+        self.holding = threading.Event()  # a message is being held
+        self.released = threading.Event()
 
     def answer_api(self, method: str, authorization: str | None, body: dict[str, Any]) -> _Answer:
-        time.sleep(self.answer_delay_s)
+        if len(self.messages) >= self.answer_freely and not self.released.is_set():
+            self.holding.set()
+            self.released.wait(120)
         return super().answer_api(method, authorization, body)
 
 
@@ -438,7 +453,7 @@ _DELIVER_SCRIPT = """
 from monitor.analysis.engine import load_rule_set
 from monitor.config import load_settings
 from monitor.notify.delivery import Delivery, notifier_from_settings
-from monitor.store.database import Database
+from monitor.store import Database
 
 settings = load_settings()
 database = Database.open(settings.resolved_database_url)
@@ -451,27 +466,26 @@ Delivery(settings, database, rule_set, notifier_from_settings(settings)).deliver
 def test_kill_9_during_delivery_then_a_restart_loses_no_alert(
     news_db: Path, tmp_path: Path
 ) -> None:
-    """SIGKILL mid-pass, then `monitor once` after the lease lapses: every alert arrives once
-    (at most one twice)."""
+    """SIGKILL mid-post, then `monitor once` after the lease lapses: every alert arrives, and
+    only the one in flight at the kill arrives twice."""
     copy_db(news_db, tmp_path)
-    with SlowSlack(expected_token=TOKEN) as fake:
-        fake.answer_delay_s = 0.1
+    with HeldSlack(expected_token=TOKEN, answer_freely=5) as fake:
         # The killed process's delivery lease must lapse before another may deliver.
         env = {**os.environ, **_cli_env(tmp_path, fake, TOKEN), "MONITOR_LEASE_TTL_S": "3"}
         process = subprocess.Popen([sys.executable, "-c", _DELIVER_SCRIPT], env=env, cwd=tmp_path)
         try:
-            deadline = time.monotonic() + 30
-            while len(fake.messages) < 5 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            os.kill(process.pid, signal.SIGKILL)
+            assert fake.holding.wait(120), "the sixth message never arrived"
         finally:
-            process.wait(timeout=10)
+            process.kill()  # SIGKILL
+            process.wait(timeout=60)
+            fake.released.set()  # Slack got the sixth message; its sender is dead
         assert process.returncode == -signal.SIGKILL
-        posted_before_restart = len(fake.messages)
-        assert 5 <= posted_before_restart < 24
+        deadline = time.monotonic() + 60
+        while len(fake.messages) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(fake.messages) == 6
 
-        fake.answer_delay_s = 0.0
-        time.sleep(3.5)
+        time.sleep(3.5)  # at least the 3 s lease; a loaded machine only makes it longer
         restart = subprocess.run(
             [sys.executable, "-m", "monitor", "once"],
             env=env,
@@ -488,8 +502,9 @@ def test_kill_9_during_delivery_then_a_restart_loses_no_alert(
         alerts = database.alerts()
     finally:
         database.close()
-    assert set(ids) == {a.alert_id for a in alerts}
-    assert len(ids) - len(set(ids)) <= 1  # only the message in flight at the kill
+    assert set(ids) == {a.alert_id for a in alerts} and len(alerts) == 24
+    duplicates = [alert_id for alert_id in set(ids) if ids.count(alert_id) > 1]
+    assert duplicates == [ids[5]]  # only the message in flight at the kill, posted again
     assert {a.delivery_status for a in alerts} == {"delivered"}
 
 
@@ -575,10 +590,10 @@ def test_a_token_without_a_channel_is_a_config_error(tmp_path: Path) -> None:
             {"value": "14:19", "qualifier": "pm_assumed"}, "14:19 (p.m. assumed)", id="pm-assumed"
         ),
         pytest.param({"value": True}, "yes", id="boolean"),
-        pytest.param({"value": "non_life_threatening"}, "non life threatening", id="enum-level"),
+        pytest.param({"value": "non_life_threatening"}, "non-life-threatening", id="enum-level"),
         pytest.param({"value": "CBP"}, "CBP", id="agency"),
         pytest.param(
-            {"value": "self_defense", "stance": "disputes"}, "disputed: self defense", id="disputed"
+            {"value": "self_defense", "stance": "disputes"}, "disputed: self-defense", id="disputed"
         ),
     ],
 )

@@ -18,7 +18,7 @@ import pytest
 from monitor.config import load_settings
 from monitor.errors import ConfigError
 from monitor.notify.delivery import DeliveryReport, format_duration
-from monitor.store.database import Database, DeliveryStatus
+from monitor.store import Database, DeliveryStatus
 from tests.fakeslack import FakeReply, FakeSlack, _Answer, _api_failure
 from tests.test_delivery import (  # noqa: F401  # news_db is a fixture
     TOKEN,

@@ -27,7 +27,7 @@ from monitor.cli import app
 from monitor.errors import DatabaseFullError, database_full_error
 from monitor.metrics import Metrics
 from monitor.service.scheduler import run_daemon
-from monitor.store.database import Database
+from monitor.store import Database
 from tests.conftest import make_rules_dir, make_settings
 from tests.documents import article_html, rss_feed
 from tests.loopback import LoopbackServer, Route

@@ -13,7 +13,7 @@ from monitor.ingest.fetch import Fetcher
 from monitor.metrics import RECHECK_OUTCOMES, Metrics
 from monitor.model import FeedSpec
 from monitor.pipeline.cycle import Pipeline
-from monitor.store.database import Database
+from monitor.store import Database
 from tests.conftest import REPO_ROOT, make_settings
 from tests.loopback import LoopbackServer, Route
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ from tests.test_replicas import (
     serve_news,
     slack,
     wait_for,
+    wait_for_more_cycles,
 )
 
 __all__ = ["engine", "fleet", "slack"]  # fixtures shared with tests/test_replicas.py
@@ -74,7 +75,17 @@ def healthy(replica: Replica) -> bool:
 
 
 def wait_until_healthy(replica: Replica) -> None:
-    wait_for(lambda: healthy(replica), 30, f"/healthz of {replica.name} to answer 200")
+    wait_for(lambda: healthy(replica), 60, f"/healthz of {replica.name} to answer 200")
+
+
+def problems(replica: Replica) -> list[dict[str, Any]]:
+    """The warnings and errors in the replica's log so far, but for "Slack delivery is off"."""
+    return [
+        e
+        for e in replica.log_events()
+        if e.get("level") in {"warning", "error"}
+        and not str(e.get("event")).startswith("Slack delivery is off")
+    ]
 
 
 @pytest.mark.postgres
@@ -89,17 +100,19 @@ def test_postgres_restart_mid_cycle_loses_no_article_and_health_recovers(
     fleet.env["MONITOR_FETCH_CONCURRENCY"] = "2"
     replica = fleet.start("replica", health_port=free_port())
     wait_for(lambda: 2 <= extracted_count(engine) < len(paths) - 4, 60, "the cycle to be mid-way")
+    logged_before = len(problems(replica))
 
     pg_server.stop()
     try:
         wait_for(
             lambda: (answer := healthz(replica)) is not None and answer[0] == 503,
-            15,
+            60,
             "/healthz to answer 503 while PostgreSQL is down",
         )
         down = healthz(replica)
         assert down is not None and down[1]["database"] is False
-        time.sleep(2)  # the cycle meets the dead server
+        # The cycle meets the dead server: a warning or error is logged before it comes back.
+        wait_for(lambda: len(problems(replica)) > logged_before, 60, "the outage to be logged")
     finally:
         pg_server.start()
 
@@ -109,8 +122,6 @@ def test_postgres_restart_mid_cycle_loses_no_article_and_health_recovers(
     statuses = sorted(status for _, status, _ in feed_articles(engine))
     assert statuses == ["extracted"] * len(paths)
     assert unanalysed(engine) == []
-    problems = [e for e in replica.log_events() if e.get("level") in {"warning", "error"}]
-    assert problems, "the outage left no warning or error in the log"
 
 
 @pytest.mark.postgres
@@ -137,8 +148,8 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
     victim.process.wait(10)
 
     wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
-    wait_for(lambda: all_delivered(engine), 30, "every alert to be delivered")
-    time.sleep(2)  # a duplicate post would land now
+    wait_for(lambda: all_delivered(engine), 60, "every alert to be delivered")
+    wait_for_more_cycles([survivor])  # a duplicate post would have landed by then
 
     assert survivor.process.poll() is None
     wait_until_healthy(survivor)
@@ -192,7 +203,7 @@ def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
 
     slack.heal()
     wait_for(lambda: all_delivered(engine), 60, "every alert to be delivered after the outage")
-    time.sleep(2)  # a duplicate post would land now
+    wait_for_more_cycles([replica])  # a duplicate post would have landed by then
     assert replica.process.poll() is None
     assert healthy(replica)
     assert_each_alert_posted_once(engine, slack)
@@ -216,6 +227,7 @@ def test_hostile_feeds_leave_the_daemon_healthy_and_their_errors_in_monitor_feed
     fleet.env["MONITOR_ALLOW_PRIVATE_NETWORKS"] = "0"
     fleet.env["MONITOR_ALLOWED_HOSTS"] = f"127.0.0.1:{loopback.port}"
     replica = fleet.start("replica", health_port=free_port())
+    wait_until_healthy(replica)  # it answers once it has created the tables `feeds` reads
 
     def feed_states() -> dict[str, dict[str, object]]:
         return {feed["name"]: feed for feed in json.loads(fleet.cli("feeds", "--json"))}
@@ -242,10 +254,11 @@ def test_sigterm_hands_leases_back_so_a_rolling_restart_does_not_wait_for_them(
     fleet: Fleet, engine: sa.Engine, loopback: LoopbackServer
 ) -> None:
     """A replica stopped with SIGTERM mid-cycle exits 0 and releases the work it had leased:
-    the next replica starts on it at once, well within the 30 s lease, with no takeover."""
+    the next replica finishes it with no takeover, long before the 600 s lease would lapse."""
     feed, paths = serve_news(loopback, 16, [], delay_s=0.4)
     make_rules_dir(fleet.workdir, {"desk": feed})
-    fleet.env.update({"MONITOR_FETCH_CONCURRENCY": "2", "MONITOR_LEASE_TTL_S": "30"})
+    # A lease far longer than the wait below: waiting for one to lapse fails the wait.
+    fleet.env.update({"MONITOR_FETCH_CONCURRENCY": "2", "MONITOR_LEASE_TTL_S": "600"})
     old = fleet.start("old")
 
     wait_for(
@@ -255,13 +268,11 @@ def test_sigterm_hands_leases_back_so_a_rolling_restart_does_not_wait_for_them(
         step_s=0.05,
     )
     old.process.send_signal(signal.SIGTERM)
-    assert old.process.wait(15) == 0
+    assert old.process.wait(60) == 0
     assert rows(engine, "SELECT count(*) FROM article WHERE lease_owner IS NOT NULL") == [(0,)]
     assert rows(engine, "SELECT count(*) FROM feed WHERE lease_owner IS NOT NULL") == [(0,)]
 
-    stopped = time.monotonic()
     new = fleet.start("new")
-    wait_for(lambda: all_final(engine, len(paths)), 60, "every article to reach a final status")
-    assert time.monotonic() - stopped < 25  # no wait for a 30 s lease to lapse
+    wait_for(lambda: all_final(engine, len(paths)), 300, "every article to reach a final status")
     assert sorted(status for _, status, _ in feed_articles(engine)) == ["extracted"] * len(paths)
     assert not [e for e in new.log_events() if e.get("event") == "took over lapsed leases"]

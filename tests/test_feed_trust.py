@@ -24,7 +24,7 @@ from monitor.ingest.fetch import Fetcher
 from monitor.notify.delivery import claim_view
 from monitor.pipeline.cycle import Pipeline
 from monitor.pipeline.explain import explain_target
-from monitor.store.database import ArticleRecord, Database
+from monitor.store import ArticleRecord, Database
 from tests.conftest import make_rules_dir, make_settings
 from tests.loopback import LoopbackServer, Route
 from tests.test_replicas import FOLLOW_UPS

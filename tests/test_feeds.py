@@ -13,9 +13,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor.analysis.engine import load_rule_set
 from monitor.errors import FetchError
 from monitor.ingest.feeds import canonical_url, parse_feed
+from monitor.ingest.fetch import Fetcher
 from monitor.model import MAX_AGE_AT_FIRST_SIGHT, MAX_FUTURE_SKEW, checked_published_at
+from monitor.pipeline.cycle import Pipeline
+from monitor.pipeline.report import CycleReport
+from monitor.store import Database, FeedState
+from tests.conftest import make_rules_dir, make_settings
+from tests.loopback import LoopbackServer, Route
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -343,3 +350,64 @@ def test_a_plausible_publication_date_is_used_as_stated(stated: datetime | None)
     """A missing date, or one within the bounds (clock skew of a day, a relisted old
     story), is used as given, with nothing replaced."""
     assert checked_published_at(stated, FIRST_SIGHT) == (stated, None)
+
+
+# -- a poll whose entries have no usable link --------------------------------------------
+
+TRUNCATED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>One</title><description>first</description></item>
+<item><title>Two</title><description>second</description></item>
+<item><title>Three</title><lin"""
+
+LINKS_NOT_WEB = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>One</title><link>mailto:desk@news.example</link></item>
+<item><title>Two</title><link>javascript:void(0)</link></item>
+<item><title>Three</title><guid isPermaLink="false">three</guid></item>
+</channel></rss>"""
+
+
+def _poll_once(tmp_path: Path, feed_url: str) -> tuple[FeedState, CycleReport, int]:
+    """One poll of one feed through the pipeline: the feed's state, the report, and how
+    many articles were queued."""
+    settings = make_settings(tmp_path, rules_dir=make_rules_dir(tmp_path, {"wire": feed_url}))
+    database = Database.open(settings.resolved_database_url)
+    report = CycleReport()
+    try:
+        with (
+            Fetcher(settings) as fetcher,
+            Pipeline(settings, database, fetcher, load_rule_set(settings.rules_dir)) as pipeline,
+        ):
+            database.sync_feeds(pipeline.rule_set.rules.feeds, default_interval_min=15)
+            pipeline.poll_due_feeds(report)
+        [feed] = database.feeds()
+        return feed, report, database.article_count()
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize("body", [TRUNCATED, LINKS_NOT_WEB], ids=["truncated", "not-web-links"])
+def test_a_feed_whose_entries_have_no_usable_link_is_recorded_as_failing(
+    body: bytes, tmp_path: Path, loopback: LoopbackServer
+) -> None:
+    """A document that parses into entries none of which links to a web page is a failed
+    poll with the reason ("3 entries, none with a link"), not a healthy empty feed."""
+    url = loopback.route("/feed.xml", Route(body=body, content_type="application/rss+xml"))
+    feed, report, articles = _poll_once(tmp_path, url)
+    assert feed.last_error is not None
+    assert "3 entries, none with a link" in feed.last_error
+    assert "rules/feeds.yaml" in feed.last_error
+    assert feed.consecutive_errors == 1 and feed.last_status is None
+    assert report.feed_errors == [("wire", feed.last_error)]
+    # Not a successful poll: the feed is still new, its backlog still ahead.
+    assert articles == 0 and feed.first_polled_at is None
+
+
+def test_a_feed_with_some_linkless_entries_is_healthy_and_queues_the_linked_ones(
+    tmp_path: Path, loopback: LoopbackServer
+) -> None:
+    """One entry without a link among linked ones is the feed's quirk, not its failure."""
+    url = loopback.route("/feed.xml", Route(body=RSS, content_type="application/rss+xml"))
+    feed, report, articles = _poll_once(tmp_path, url)
+    assert feed.last_error is None and report.feed_errors == []
+    assert feed.last_status == 200 and feed.entry_count == 3
+    assert articles == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -12,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.errors import ConfigError
 from monitor.metrics import FETCH_ERROR_KINDS, Metrics, classify_fetch_error
 from monitor.service.health import HealthServer, judge_health
-from monitor.store.database import Database, create_db_engine
+from monitor.store import Database, create_db_engine
 
 START = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 STALE_AFTER_S = 900.0
@@ -110,7 +113,13 @@ def test_healthz_is_200_when_the_last_cycle_is_fresh(
     clock.advance(60)
     assert _healthz(server) == (
         200,
-        {"status": "ok", "database": True, "scheduler": True, "last_cycle_age_s": 60.0},
+        {
+            "status": "ok",
+            "database": True,
+            "scheduler": True,
+            "last_cycle_age_s": 60.0,
+            "reasons": [],
+        },
     )
 
 
@@ -144,6 +153,9 @@ def test_healthz_is_503_stale_when_the_last_cycle_is_too_old(
         "database": True,
         "scheduler": True,
         "last_cycle_age_s": STALE_AFTER_S + 30,
+        "reasons": [
+            "the last successful cycle was 930 s ago (more than MONITOR_STALE_AFTER_S, 900)"
+        ],
     }
 
 
@@ -290,9 +302,32 @@ def test_stopped_server_releases_its_port(checks: Checks, clock: Clock, metrics:
         ("fetch: https://a.example/: too many redirects (more than 5)", "redirects"),
         ("feed: https://a.example/feed is not a feed (HTML page)", "parse"),
         ("fetch: refused ftp://a.example/: only http and https URLs are fetched", "other"),
-        ("fetch: https://a.example/: cannot resolve a.example", "other"),
+        ("fetch: https://a.example/: cannot resolve a.example", "dns"),
+        (
+            "fetch: https://a.example/: cannot resolve a.example ([Errno -2] Name or service "
+            "not known); check the hostname",
+            "dns",
+        ),
+        (
+            "fetch: https://a.example/ timed out after 10 s resolving a.example "
+            "(MONITOR_CONNECT_TIMEOUT_S); check the hostname and the DNS server",
+            "dns",
+        ),
+        ("fetch: https://a.example/: a.example resolves to no address; check the hostname", "dns"),
     ],
-    ids=["timeout", "too-large", "blocked", "http-status", "redirects", "parse", "scheme", "dns"],
+    ids=[
+        "timeout",
+        "too-large",
+        "blocked",
+        "http-status",
+        "redirects",
+        "parse",
+        "scheme",
+        "dns",
+        "dns-name-not-known",
+        "dns-timeout",
+        "dns-no-address",
+    ],
 )
 def test_fetch_error_messages_are_classified_by_kind(message: str, kind: str) -> None:
     """Each FetchError message maps to one documented kind label."""
@@ -311,3 +346,110 @@ def test_judge_health_puts_error_before_stale() -> None:
         stale_after_s=STALE_AFTER_S,
     )
     assert report.status == "error" and report.last_cycle_age_s == 7200.0
+
+
+def _head(port: int, path: str) -> tuple[int, str | None, bytes]:
+    """(status, Content-Length, body) of a HEAD request."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("HEAD", path)
+        reply = connection.getresponse()
+        return reply.status, reply.getheader("Content-Length"), reply.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/livez", "/readyz", "/metrics", "/nope"])
+def test_head_answers_like_get_without_a_body(server: HealthServer, path: str) -> None:
+    """HEAD gets GET's status and Content-Length, and no body."""
+    get_status, _, get_body = _get(server, path)
+    status, length, body = _head(server.port, path)
+    assert (status, body) == (get_status, b"")
+    assert length is not None and int(length) == len(get_body) > 0
+
+
+def test_healthz_is_200_degraded_with_the_reasons_when_operations_fail(
+    checks: Checks, clock: Clock, metrics: Metrics
+) -> None:
+    """Problems from the operations check make 200 degraded, each one a reason."""
+    checks.last_success_at = clock.now
+    problems = ["all 2 feeds are failing (a, b); see `monitor feeds` for each last_error"]
+    health = HealthServer(
+        "127.0.0.1",
+        0,
+        check_database=checks.database,
+        scheduler_alive=lambda: True,
+        last_success_at=lambda: checks.last_success_at,
+        stale_after_s=STALE_AFTER_S,
+        registry=metrics.registry,
+        clock=clock,
+        assess_operations=lambda: problems,
+    )
+    with health:
+        status, payload = _healthz(health)
+        assert (status, payload["status"], payload["reasons"]) == (200, "degraded", problems)
+        clock.advance(STALE_AFTER_S + 1)
+        status, payload = _healthz(health)
+    assert (status, payload["status"]) == (503, "stale")
+    assert payload["reasons"] == [
+        "the last successful cycle was 901 s ago (more than MONITOR_STALE_AFTER_S, 900)",
+        *problems,
+    ]
+
+
+def test_a_failing_operations_check_never_turns_healthz_into_a_500(
+    checks: Checks, clock: Clock, metrics: Metrics
+) -> None:
+    """An operations check that raises is logged and left out: the probe still answers."""
+
+    def broken() -> list[str]:
+        raise RuntimeError("database went away mid-query")
+
+    health = HealthServer(
+        "127.0.0.1",
+        0,
+        check_database=checks.database,
+        scheduler_alive=lambda: True,
+        last_success_at=lambda: None,
+        stale_after_s=STALE_AFTER_S,
+        registry=metrics.registry,
+        clock=clock,
+        assess_operations=broken,
+    )
+    with health:
+        assert _healthz(health) == (
+            200,
+            {
+                "status": "ok",
+                "database": True,
+                "scheduler": True,
+                "last_cycle_age_s": None,
+                "reasons": [],
+            },
+        )
+        assert _get(health, "/metrics")[0] == 200
+
+
+def test_a_taken_port_is_a_config_error_naming_the_port_and_the_fix(
+    checks: Checks, clock: Clock, metrics: Metrics
+) -> None:
+    """Binding a port another socket holds raises ConfigError with the port and the setting."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        health = HealthServer(
+            "127.0.0.1",
+            port,
+            check_database=checks.database,
+            scheduler_alive=lambda: True,
+            last_success_at=lambda: None,
+            stale_after_s=STALE_AFTER_S,
+            registry=metrics.registry,
+            clock=clock,
+        )
+        with pytest.raises(ConfigError) as raised:
+            health.start()
+    message = str(raised.value)
+    assert f"the health port {port} is already in use" in message
+    assert "MONITOR_HEALTH_PORT" in message and "\n" not in message

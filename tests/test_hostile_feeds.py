@@ -17,6 +17,10 @@ from tests.conftest import make_rules_dir
 from tests.documents import article_html, rss_feed
 from tests.loopback import LoopbackServer, Route, gzip_bomb
 
+# The cycle takes about 15 s (the timeouts below); a loaded machine may take several times
+# that. Still far below what any hostile server would hold a fetch for.
+NO_HANG_S = 300.0
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [
  <!ENTITY lol "lol">
@@ -40,7 +44,7 @@ def hostile_routes(loopback: LoopbackServer) -> dict[str, tuple[str, str]]:
     xml = "application/rss+xml"
     private_hop = f"http://127.0.0.2:{loopback.port}/feed.xml"
     routes = {
-        "hang": (Route(delay_s=120), "timed out"),
+        "hang": (Route(delay_s=600), "timed out"),  # far beyond any bound here
         "drip": (Route(body=b"<rss>" * 200, drip_s=1.0), "timed out"),
         "huge": (Route(big_body_mb=50, content_type=xml), "exceeds"),
         "gzip-bomb": (
@@ -76,7 +80,8 @@ def hostile_routes(loopback: LoopbackServer) -> dict[str, tuple[str, str]]:
 def test_hostile_feeds_fail_alone_within_time_and_memory(
     loopback: LoopbackServer, tmp_path: Path
 ) -> None:
-    """Each hostile feed gets a named error, the good one is stored; under 90 s and 600 MB."""
+    """Each hostile feed gets a named error, the good one is stored; under 600 MB, and in
+    far less time than any hostile server would hold it (the hang is 600 s, the drip 1000 s)."""
     for n in range(5):
         loopback.route(f"/articles/{n}.html", Route(body=article_html(n)))
     good = loopback.route("/feed.xml", Route(body=rss_feed(loopback.base_url, 5)))
@@ -98,13 +103,13 @@ def test_hostile_feeds_fail_alone_within_time_and_memory(
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=2 * NO_HANG_S,  # then the assertion below says how long it took
     )
     elapsed = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     assert once.returncode == 0, once.stderr
-    assert elapsed < 90
+    assert elapsed < NO_HANG_S
     assert peak_mb < 600
     listing = subprocess.run(
         [sys.executable, "-m", "monitor", "feeds", "--json"], env=env, capture_output=True,

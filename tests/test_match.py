@@ -10,17 +10,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.analysis.match import (
-    MatchResult,
-    compile_matcher,
-    explain,
-    find_dateline,
-    find_dates,
-    fold_case,
-    match_document,
-    split_sentences,
-)
-from monitor.analysis.rules import Rules, load_rules
+from monitor.analysis.candidates import find_dateline
+from monitor.analysis.dates import find_dates
+from monitor.analysis.entities import fold_case
+from monitor.analysis.match import MatchResult, compile_matcher, explain, match_document
+from monitor.analysis.rule_values import Rules
+from monitor.analysis.rules import load_rules
+from monitor.analysis.sentences import split_sentences
 from monitor.model import Document
 
 ROOT = Path(__file__).resolve().parent.parent

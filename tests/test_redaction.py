@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.redact import redact_text, redact_url, shorten_url, shown_url
-from monitor.store.database import Database
+from monitor.store import Database
 from tests.conftest import make_rules_dir
 from tests.documents import article_html
 from tests.loopback import LoopbackServer, Route

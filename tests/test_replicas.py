@@ -163,8 +163,13 @@ class Replica:
         return status, json.loads(body)
 
     def log_events(self) -> list[dict[str, Any]]:
-        lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return [json.loads(line) for line in lines if line.startswith("{")]
+        """The JSON log lines written so far (not the last one, if it is still being written)."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        complete = text.split("\n")[:-1]
+        return [json.loads(line) for line in complete if line.startswith("{")]
+
+    def cycles_finished(self) -> int:
+        return sum(1 for event in self.log_events() if event.get("event") == "cycle finished")
 
     def kill_group(self) -> None:
         """SIGKILL the daemon and anything it started (its extraction worker)."""
@@ -324,6 +329,20 @@ def assert_each_alert_posted_once(engine: sa.Engine, fake: FakeSlack) -> None:
     assert len(texts) == len(set(texts)), "the same alert text was posted twice"
 
 
+def wait_for_more_cycles(replicas: Sequence[Replica], count: int = 2) -> None:
+    """Wait until each replica finished `count` more cycles than now. Delivery runs on the same
+    1 s schedule, so a duplicate post or fetch any of them would make has landed by then, however
+    slow the machine: the positive signal to wait for before asserting that none did."""
+    seen = {replica.name: replica.cycles_finished() for replica in replicas}
+    wait_for(
+        lambda: all(
+            replica.cycles_finished() >= seen[replica.name] + count for replica in replicas
+        ),
+        120,
+        f"{count} more cycles of {', '.join(seen)}",
+    )
+
+
 def extracted_in_cycles(replica: Replica) -> int:
     """Articles this replica extracted, from its canonical "cycle finished" log lines."""
     events = replica.log_events()
@@ -351,8 +370,8 @@ def test_three_replicas_process_every_entry_once_and_post_every_alert_once(
 
     replicas = [fleet.start(f"replica-{n}") for n in range(3)]
     wait_for(lambda: all_final(engine, len(paths)), 90, "every article to reach a final status")
-    wait_for(lambda: all_delivered(engine), 30, "every alert to be delivered")
-    time.sleep(2)  # a duplicate post or fetch would land now
+    wait_for(lambda: all_delivered(engine), 60, "every alert to be delivered")
+    wait_for_more_cycles(replicas)
 
     assert all(replica.process.poll() is None for replica in replicas)
     fetched = {path: loopback.hits(path) for path in paths}

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from monitor.analysis.engine import check_rule_set, load_rule_set
 from monitor.analysis.patterns import MAX_PATTERN_CHARS, check_pattern
-from monitor.analysis.rules import MAX_RULE_FILE_BYTES, check_rules
+from monitor.analysis.rule_files import MAX_RULE_FILE_BYTES
+from monitor.analysis.rules import check_rules
 from monitor.cli import app
 from monitor.errors import RuleError
 from tests.conftest import REPO_ROOT

@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.analysis.rules import (
-    AllCondition,
-    EntityCondition,
-    RuleProblem,
-    check_rules,
-    load_feeds,
-    load_rules,
-    load_yaml_with_lines,
-)
+from monitor.analysis.rule_files import RuleProblem, load_yaml_with_lines
+from monitor.analysis.rule_values import AllCondition, EntityCondition
+from monitor.analysis.rules import check_rules, load_feeds, load_rules
 from monitor.errors import RuleError
 
 ROOT = Path(__file__).resolve().parent.parent

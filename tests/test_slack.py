@@ -13,18 +13,20 @@ import httpx
 import pytest
 
 from monitor.errors import ConfigError, DeliveryError
-from monitor.notify.slack import (
+from monitor.notify.messages import (
     AlertKind,
     AlertMessage,
     ClaimView,
+    build_message,
+    build_parent_message,
+)
+from monitor.notify.slack import (
     MessageRejectedError,
     Notifier,
     PermanentDeliveryError,
     RetryableDeliveryError,
     SlackNotifier,
     WebhookNotifier,
-    build_message,
-    build_parent_message,
     parse_retry_after,
 )
 from tests.fakeslack import FakeReply, FakeSlack, block_kit_problem, serve_fake_slack
@@ -410,7 +412,8 @@ def test_a_closed_server_refusing_connections_is_retryable() -> None:
 
 def test_a_slow_answer_times_out_as_retryable(slack: FakeSlack) -> None:
     """A reply slower than timeout_s raises RetryableDeliveryError instead of blocking."""
-    slack.fail_next(FakeReply(delay_s=0.5))
+    # 50 times the timeout: even a stalled client cannot find the answer already there.
+    slack.fail_next(FakeReply(delay_s=5.0))
     notifier = SlackNotifier(TOKEN, base_url=slack.base_url, timeout_s=0.1)
     with pytest.raises(RetryableDeliveryError, match="could not reach Slack"):
         notifier.post(CHANNEL, "hello", [])
@@ -572,3 +575,129 @@ def test_fake_accepts_a_form_encoded_post_with_blocks_as_json(slack: FakeSlack) 
     )
     assert response.json()["ok"] is True
     assert slack.messages[0].blocks == blocks
+
+
+# ------------------------------------------------------------------ the Why line
+
+
+def _side(
+    value: object, source: str, speaker: str | None, stance: str = "asserts"
+) -> dict[str, Any]:
+    return {
+        "value": value,
+        "qualifier": None,
+        "source": source,
+        "speaker": speaker,
+        "stance": stance,
+        "url": f"https://{source}.example/story",
+        "published": "2026-01-09T01:00:00.123456+00:00",
+        "sentence": f"{speaker or source} on the shooting.",
+    }
+
+
+def _stored_alert(
+    kind: str,
+    previous: dict[str, Any] | None,
+    earlier: list[dict[str, Any]],
+    current: dict[str, Any],
+    reason: str,
+) -> Any:
+    from monitor.store import AlertRecord
+
+    return AlertRecord(
+        alert_id=9,
+        dedup_key="k",
+        kind=kind,
+        subject="mpls-2026-01-07",
+        incident_id="mpls-2026-01-07",
+        slot="justification",
+        previous=previous,
+        earlier=earlier,
+        current=current,
+        article_id=3,
+        article_url=current["url"],
+        reason=reason,
+        created_at=datetime(2026, 1, 9, 2, 0, tzinfo=UTC),
+        is_seeded=False,
+        delivery_status="pending",
+        delivered_at=None,
+        attempts=0,
+        last_error=None,
+        next_attempt_at=None,
+        slack_channel=None,
+        slack_ts=None,
+    )
+
+
+def _earlier_and_why(blocks: list[dict[str, Any]]) -> tuple[str, str]:
+    """(the earlier field's text, the context's Why line)."""
+    [fields] = [b["fields"] for b in blocks if b["type"] == "section" and "fields" in b]
+    [context] = [b for b in blocks if b["type"] == "context"]
+    return fields[0]["text"], context["elements"][0]["text"]
+
+
+def test_the_why_line_names_the_earlier_source_the_fields_show() -> None:
+    """A dispute of a value two sources asserted: the analysis' reason cites the first, the
+    field shows the latest; the Why line is built from the field's side, so both say DHS."""
+    from monitor.notify.delivery import alert_message
+
+    first = _side("self_defense", "seed-000", "federal_officials")
+    latest = _side("self_defense", "seed-001", "DHS")
+    dispute = _side("self_defense", "seed-004", "local_officials", stance="disputes")
+    stale_reason = (
+        "local_officials disputes justification self_defense asserted by "
+        "federal_officials, seed-000"
+    )
+    alert = _stored_alert("contradiction", latest, [first, latest], dispute, stale_reason)
+    _, blocks = build_message(alert_message(alert, None))
+    earlier_field, why = _earlier_and_why(blocks)
+    assert "seed-001" in earlier_field and "_DHS_" in earlier_field
+    assert why == (
+        "Why: justification: self-defense (DHS via seed-001), disputed by local officials "
+        "via seed-004"
+    )
+    assert "seed-000" not in why and "_" not in why.replace("_DHS_", "")
+
+
+@pytest.mark.parametrize(
+    ("kind", "previous", "expected"),
+    [
+        ("update", None, "Why: first report of justification: self-defense (DHS via seed-001)"),
+        (
+            "update",
+            _side("accidental", "seed-000", None),
+            "Why: justification: accidental (seed-000) → self-defense (DHS via seed-001)",
+        ),
+        (
+            "contradiction",
+            _side("unjustified", "seed-000", "Jacob Frey"),
+            "Why: justification: self-defense (DHS via seed-001) contradicts unjustified "
+            "(Jacob Frey via seed-000)",
+        ),
+    ],
+)
+def test_each_why_line_cites_the_sides_it_shows(
+    kind: str, previous: dict[str, Any] | None, expected: str
+) -> None:
+    """Updates, first reports and contradictions read as words and cite the shown sources."""
+    from monitor.notify.delivery import alert_message
+
+    current = _side("self_defense", "seed-001", "DHS")
+    alert = _stored_alert(kind, previous, [previous] if previous else [], current, "raw reason")
+    _, blocks = build_message(alert_message(alert, None))
+    [context] = [b for b in blocks if b["type"] == "context"]
+    assert context["elements"][0]["text"] == expected
+
+
+def test_slack_fallback_times_use_the_newsroom_zone_to_the_minute() -> None:
+    """The date fallback reads '2026-01-08 19:00 CST' in America/Chicago: no seconds."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.notify.delivery import alert_message
+
+    current = _side("self_defense", "seed-001", "DHS")
+    alert = _stored_alert("update", None, [], current, "raw")
+    _, blocks = build_message(alert_message(alert, None, ZoneInfo("America/Chicago")))
+    [fields] = [b["fields"] for b in blocks if b["type"] == "section" and "fields" in b]
+    assert "|2026-01-08 19:00 CST>" in fields[0]["text"]
+    assert ".123456" not in json.dumps(blocks)

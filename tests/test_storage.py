@@ -12,7 +12,8 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
 from monitor.model import ExtractedPage, FeedItem, FeedSpec
-from monitor.store.database import ArticleRow, ArticleStatus, Database, FeedEntryRow, content_hash
+from monitor.store import ArticleStatus, Database, content_hash
+from monitor.store.tables import ArticleRow, FeedEntryRow
 
 NOW = datetime(2026, 1, 9, 12, 0, tzinfo=UTC)
 
@@ -219,7 +220,7 @@ def test_a_dead_replicas_lease_expires_and_is_taken_over(
 ) -> None:
     """After the lease time, another replica claims the work, and its log says whose work it
     took over; renewals keep a lease alive."""
-    caplog.set_level(logging.WARNING, logger="monitor.store.database")
+    caplog.set_level(logging.WARNING, logger="monitor.store.leases")
     feed_id = _feed_id(database)
     database.add_feed_items(feed_id, [_item(1)], NOW)
     [article] = database.claim_pending_articles("a", NOW, lease_s=30, limit=1)
@@ -241,7 +242,7 @@ def test_released_leases_are_free_at_once_and_taken_without_alarm(
 ) -> None:
     """A replica shutting down hands its leases back: another claims them right away, and
     that is not reported as a takeover."""
-    caplog.set_level(logging.WARNING, logger="monitor.store.database")
+    caplog.set_level(logging.WARNING, logger="monitor.store.leases")
     feed_id = _feed_id(database)
     database.add_feed_items(feed_id, [_item(1), _item(2)], NOW)
     held = database.claim_pending_articles("a", NOW, lease_s=30, limit=2)

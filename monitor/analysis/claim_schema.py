@@ -6,7 +6,7 @@ JSON Schema violations, unknown placeholders, regular expressions that are
 invalid or could run away (monitor/analysis/patterns.py; a cue is checked with its
 macros expanded) and values outside a slot's levels. Every pattern runs with
 the time limit of the active analysis budget. The YAML-with-lines helpers come
-from rules.py.
+from rule_files.py.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from monitor.analysis.candidates import DATELINE_PATTERN
 from monitor.analysis.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES
-from monitor.analysis.match import DATELINE_PATTERN
 from monitor.analysis.patterns import MAX_PATTERN_CHARS, SafePattern, check_pattern, compile_safe
-from monitor.analysis.rules import (
+from monitor.analysis.rule_files import (
     KeyPath,
     RuleProblem,
     YamlDoc,
+    compile_rule_pattern,
     duplicate_key_problems,
     load_yaml_with_lines,
     pattern_origin,
@@ -368,11 +369,9 @@ class _Builder:
     def _regex(
         self, pattern: str, where: KeyPath, *, max_chars: int | None = MAX_PATTERN_CHARS
     ) -> SafePattern | None:
-        refused = check_pattern(pattern, FLAGS, max_chars=max_chars)
-        if refused is not None:
-            self._problem(where, refused)
-            return None
-        return compile_safe(pattern, pattern_origin(self.doc, where), FLAGS)
+        return compile_rule_pattern(
+            self.doc, where, pattern, self.problems, FLAGS, max_chars=max_chars
+        )
 
     def _problem(self, where: KeyPath, message: str) -> None:
         self.problems.append(self.doc.problem(where, message))

@@ -1,12 +1,16 @@
 """Value normalisation for claims: counts, clock times and personal names.
 
 Input: the raw text a cue captured. Output: a JSON-able value (int, "HH:MM",
-a cleaned name) or None when the text is not a usable value. Pure functions.
+a cleaned name, a known person's name as news writes it) or None when the text
+is not a usable value. Pure functions.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from monitor.model import Entity, EntityKind
 
 # Spelled-out counts a reporter uses. Longer phrases come first in the regex so
 # "a dozen" wins over "a". "both" is two; "no one" is zero.
@@ -114,6 +118,8 @@ _NOT_NAME_WORDS = {
     "immigration", "customs", "enforcement", "border", "patrol", "department", "federal",
     "minneapolis", "portland", "minnesota", "oregon", "ice", "dhs", "fbi", "cbp",
 }  # fmt: skip
+# "Ms Good": an honorific and a surname (group 1).
+HONORIFIC = re.compile(r"(?-i:\b(?:Mr|Ms|Mrs|Dr)\.?\s+([A-Z][\w'’-]+))")
 
 
 def clean_name(text: str, *, keep_titles: bool = False) -> str | None:
@@ -145,6 +151,32 @@ def names_agree(first: str, second: str) -> bool:
     """'Renee Good' agrees with 'Renee Nicole Good' and 'Ms Good' (word subset)."""
     a, b = name_tokens(first), name_tokens(second)
     return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def canonical_person(raw: str, entities: Sequence[Entity]) -> str | None:
+    """A name as news usually writes a known person ("Renee Nicole Good" -> "Renee Good")."""
+    name = clean_name(raw, keep_titles=True)
+    if name is None:
+        return None
+    tokens = name_tokens(name)
+    people = [e for e in entities if e.kind is EntityKind.PERSON]
+    matching = [e for e in people if tokens and tokens <= _entity_tokens(e)]
+    if len(matching) == 1:
+        return display_name(matching[0])
+    return None if HONORIFIC.fullmatch(name) else name
+
+
+def _entity_tokens(entity: Entity) -> set[str]:
+    tokens = name_tokens(entity.name)
+    for alias in entity.aliases:
+        tokens |= name_tokens(alias)
+    return tokens
+
+
+def display_name(entity: Entity) -> str:
+    """The shortest full name (two words or more) among the entity's names."""
+    full = [a for a in (entity.name, *entity.aliases) if len(a.split()) >= 2]
+    return min(full, key=len) if full else entity.name
 
 
 AT_LEAST = "at_least"

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from monitor.analysis.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
-from monitor.analysis.claim_values import AT_LEAST, clean_name, name_tokens, parse_count, parse_time
+from monitor.analysis.claim_values import (
+    AT_LEAST,
+    HONORIFIC,
+    canonical_person,
+    display_name,
+    parse_count,
+    parse_time,
+)
 from monitor.analysis.claim_voice import (
     ANAPHORIC,
     Attribution,
@@ -34,7 +41,7 @@ from monitor.analysis.claim_voice import (
     starts_in_quote,
 )
 from monitor.analysis.patterns import RuleMatch, check_budget
-from monitor.analysis.rules import Rules
+from monitor.analysis.rule_values import Rules
 from monitor.model import Document, Entity, EntityHit, EntityKind, Sentence
 
 log = logging.getLogger(__name__)
@@ -58,7 +65,6 @@ _CLAUSE_BREAK = re.compile(
 )
 # A headline in Title Case capitalises every word, so it names no one reliably.
 _TITLE_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
-_HONORIFIC = re.compile(r"(?-i:\b(?:Mr|Ms|Mrs|Dr)\.?\s+([A-Z][\w'’-]+))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,32 +393,6 @@ def _qualifier(text: str | None, schema: ClaimSchema) -> str | None:
     return schema.qualifiers.get(" ".join(text.lower().split()))
 
 
-def canonical_person(raw: str, entities: Sequence[Entity]) -> str | None:
-    """A name as news usually writes a known person ("Renee Nicole Good" -> "Renee Good")."""
-    name = clean_name(raw, keep_titles=True)
-    if name is None:
-        return None
-    tokens = name_tokens(name)
-    people = [e for e in entities if e.kind is EntityKind.PERSON]
-    matching = [e for e in people if tokens and tokens <= _entity_tokens(e)]
-    if len(matching) == 1:
-        return _display_name(matching[0])
-    return None if _HONORIFIC.fullmatch(name) else name
-
-
-def _entity_tokens(entity: Entity) -> set[str]:
-    tokens = name_tokens(entity.name)
-    for alias in entity.aliases:
-        tokens |= name_tokens(alias)
-    return tokens
-
-
-def _display_name(entity: Entity) -> str:
-    """The shortest full name (two words or more) among the entity's names."""
-    full = [a for a in (entity.name, *entity.aliases) if len(a.split()) >= 2]
-    return min(full, key=len) if full else entity.name
-
-
 # ---------------------------------------------------------------------- anaphora
 
 
@@ -462,11 +442,11 @@ def _mentions(
             flags = re.IGNORECASE if len(alias.split()) >= 2 else 0
             for named in re.finditer(rf"\b{re.escape(alias)}\b", text, flags):
                 found.setdefault((named.start(), named.end()), entity.entity_id)
-        for titled in _HONORIFIC.finditer(text):
+        for titled in HONORIFIC.finditer(text):
             if titled.group(1) in entity.aliases:
                 found.setdefault((titled.start(), titled.end()), entity.entity_id)
     return [
-        Mention(start, end, entity_id, _display_name(people[entity_id]))
+        Mention(start, end, entity_id, display_name(people[entity_id]))
         for (start, end), entity_id in sorted(found.items())
     ]
 

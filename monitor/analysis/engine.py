@@ -12,9 +12,15 @@ AnalysisBudgetError.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import regex
 
 from monitor.analysis.alerts import AlertDraft, draft_alerts
 from monitor.analysis.claim_schema import ClaimSchema, load_claim_schema
@@ -22,7 +28,8 @@ from monitor.analysis.claims import Claim, city_slug, context_from_rules, extrac
 from monitor.analysis.compare import Finding, FindingKind, compare_article
 from monitor.analysis.match import MatchResult, match_document
 from monitor.analysis.patterns import AnalysisBudget, spending
-from monitor.analysis.rules import Rules, check_rules, load_rules
+from monitor.analysis.rule_values import Rules
+from monitor.analysis.rules import check_rules, load_rules
 from monitor.errors import RuleError
 from monitor.model import Document
 
@@ -37,9 +44,83 @@ class RuleSet:
     claims: ClaimSchema
 
 
-def load_rule_set(rules_dir: Path) -> RuleSet:
-    """Load and validate every rule file; RuleError lists every problem."""
+def load_rule_set(rules_dir: Path, *, cache_dir: Path | None = None) -> RuleSet:
+    """Load and validate every rule file; RuleError lists every problem.
+
+    With `cache_dir`, the parsed rules are kept there as a pickle keyed by the rule
+    files' bytes (see `rule_cache_key`): compiling ~200 editor regexes and their
+    safety checks is most of a command's start-up, and the `regex` module pickles a
+    compiled pattern's code, so a cached RuleSet loads in milliseconds. A cache that
+    is missing, stale, corrupt or unreadable is ignored and rebuilt; one that cannot
+    be written is skipped. Rules with problems are never cached.
+    """
+    if cache_dir is None:
+        return _parsed_rule_set(rules_dir)
+    key = rule_cache_key(rules_dir)
+    cache_file = cache_dir / f"rules-{key[:32]}.pickle"
+    cached = _read_cached(cache_file, key)
+    if cached is not None:
+        return cached
+    rule_set = _parsed_rule_set(rules_dir)
+    _write_cache(cache_file, key, rule_set)
+    return rule_set
+
+
+def _parsed_rule_set(rules_dir: Path) -> RuleSet:
     return RuleSet(load_rules(rules_dir), load_claim_schema(rules_dir / CLAIMS_FILE))
+
+
+# The code that turns rule files into a RuleSet: a change to it (in development, where
+# the version stays the same) must not reuse rules parsed by the old code.
+_VERSION_FILE = Path(__file__).parent.parent / "__init__.py"
+_PARSER_FILES = (
+    *sorted(Path(__file__).parent.glob("*.py")),
+    *sorted((Path(__file__).parent.parent / "schemas").glob("*.json")),
+)
+
+
+def rule_cache_key(rules_dir: Path) -> str:
+    """A hash of every rule file's name and bytes, monitor's and regex's versions, the
+    Python version and the parsing code (size and modification time of each file)."""
+    digest = hashlib.sha256()
+    digest.update(f"{regex.__version__}|{sys.version}|".encode())
+    digest.update(_VERSION_FILE.read_bytes())  # monitor's __version__
+    for source in _PARSER_FILES:
+        stat = source.stat()
+        digest.update(f"|{source.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for rule_file in sorted(rules_dir.glob("*.yaml")):
+        digest.update(f"|{rule_file.name}|".encode())
+        digest.update(rule_file.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_cached(cache_file: Path, key: str) -> RuleSet | None:
+    try:
+        with cache_file.open("rb") as handle:
+            stored_key, rule_set = pickle.load(handle)
+    except Exception:  # missing, truncated, from another version: rebuild it
+        return None
+    if stored_key != key or not isinstance(rule_set, RuleSet):
+        return None
+    return rule_set
+
+
+def _write_cache(cache_file: Path, key: str, rule_set: RuleSet) -> None:
+    """Write the cache next to the data it serves; a dry run never creates the data
+    directory itself, only its `cache` folder when the data directory exists."""
+    folder = cache_file.parent
+    partial = folder / f".{cache_file.name}.{os.getpid()}.tmp"
+    try:
+        if not folder.parent.is_dir():
+            return
+        folder.mkdir(exist_ok=True)
+        partial.write_bytes(pickle.dumps((key, rule_set), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, cache_file)  # readers see the old file or the new, never half
+        for stale in folder.glob("rules-*.pickle"):
+            if stale != cache_file:
+                stale.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        partial.unlink(missing_ok=True)  # a read-only data dir: run without a cache
 
 
 def check_rule_set(rules_dir: Path) -> list[str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-import trafilatura
-
 from monitor.errors import ExtractionError
 from monitor.model import ExtractedPage
 
@@ -39,6 +37,8 @@ def _parse_page_date(value: str | None) -> datetime | None:
 
 def extract_html(html: bytes | str, *, url: str) -> ExtractedPage:
     """Main text and metadata of an HTML page; ExtractionError when there is no article text."""
+    import trafilatura  # only pages need it, not `monitor explain file.txt` (a third of a second)
+
     try:
         found = trafilatura.bare_extraction(
             html,

@@ -1,13 +1,16 @@
 """The HTTP edge: a URL from a third party in, a checked `FetchResult` out.
 
 Every URL (the first and each redirect hop) is resolved once, every address
-it resolves to must be public (`check_address`), and the connection then goes
-to that checked address: the request URL's host is rewritten to the IP while
-the Host header (and, for https, the TLS server name) keeps the real hostname.
-A DNS answer that changes between the check and the connect (rebinding)
-therefore cannot reach an internal service. Policy: if *any* resolved address
-is non-public the URL is refused, even if others are public; a name that
-mixes public and private records is more likely an attack than a mistake.
+it resolves to must be public (`monitor.ingest.address_guard`), and the
+connection then goes to that checked address: the request URL's host is
+rewritten to the IP while the Host header (and, for https, the TLS server name)
+keeps the real hostname. A DNS answer that changes between the check and the
+connect (rebinding) therefore cannot reach an internal service.
+
+With HTTPS_PROXY / HTTP_PROXY set (`monitor.ingest.proxies`; NO_PROXY honoured) the
+target is still resolved and checked first, and only then is the proxy asked for it, by
+name: a proxy cannot be handed a pinned address, so rebinding protection then rests on
+the proxy. The proxy's own address is the operator's choice and is not checked.
 
 Bodies are streamed raw and decompressed here with a bounded zlib output, so
 neither a huge body nor a gzip bomb holds more than `max_bytes + 1` bytes.
@@ -24,7 +27,6 @@ masked and a hostile multi-kilobyte link is cut short.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import time
@@ -40,12 +42,9 @@ from urllib.parse import urljoin
 import httpx
 
 from monitor.config import Settings
-from monitor.errors import (
-    BlockedAddressError,
-    FetchError,
-    ResponseTooLargeError,
-    TransientFetchError,
-)
+from monitor.errors import FetchError, ResponseTooLargeError, TransientFetchError
+from monitor.ingest.address_guard import is_ip_literal, refuse_non_public
+from monitor.ingest.proxies import ProxyChoice
 from monitor.model import FetchResult
 from monitor.redact import redact_text, shown_url
 
@@ -62,80 +61,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TRANSIENT_STATUSES = frozenset({408, 429})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-_IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-# Checked in order; the first match names the reason. Embedded IPv4 addresses
-# (mapped, SIIT-translated, NAT64, 6to4, Teredo) are unpacked before this table
-# is consulted.
-_NON_PUBLIC_NETWORKS: tuple[tuple[_IPNetwork, str], ...] = tuple(
-    (ipaddress.ip_network(cidr), reason)
-    for cidr, reason in (
-        ("0.0.0.0/8", "unspecified"),
-        ("10.0.0.0/8", "private"),
-        ("100.64.0.0/10", "CGNAT"),
-        ("127.0.0.0/8", "loopback"),
-        ("169.254.0.0/16", "link-local"),
-        ("172.16.0.0/12", "private"),
-        ("192.0.0.0/24", "reserved"),
-        ("192.0.2.0/24", "documentation"),
-        ("192.88.99.0/24", "reserved"),
-        ("192.168.0.0/16", "private"),
-        ("198.18.0.0/15", "benchmark"),
-        ("198.51.100.0/24", "documentation"),
-        ("203.0.113.0/24", "documentation"),
-        ("224.0.0.0/4", "multicast"),
-        ("240.0.0.0/4", "reserved"),
-        ("::/128", "unspecified"),
-        ("::1/128", "loopback"),
-        ("::/96", "reserved"),  # IPv4-compatible, deprecated
-        ("64:ff9b:1::/48", "private"),  # local-use NAT64
-        ("100::/64", "reserved"),  # discard-only
-        ("2001:db8::/32", "documentation"),
-        ("3fff::/20", "documentation"),
-        ("2001::/23", "reserved"),  # IETF protocol assignments
-        ("fc00::/7", "private"),  # unique local
-        ("fe80::/10", "link-local"),
-        ("fec0::/10", "private"),  # site-local, deprecated
-        ("ff00::/8", "multicast"),
-    )
-)
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-# IPv4-translated addresses (SIIT, RFC 2765 and RFC 6052): ::ffff:0:a.b.c.d.
-_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
-
-
-def check_address(ip: str) -> str | None:
-    """None if `ip` is a public address, else why not ("loopback", "private", "CGNAT", ...)."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return "invalid"
-    if isinstance(address, ipaddress.IPv6Address):
-        address = ipaddress.IPv6Address(address.packed)  # drop any %zone
-        embedded = _embedded_ipv4(address)
-        if embedded is not None:
-            return check_address(str(embedded))
-    for network, reason in _NON_PUBLIC_NETWORKS:
-        if address.version == network.version and address in network:
-            return reason
-    if not address.is_global:
-        return "reserved"
-    return None
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv4-mapped, IPv4-translated, NAT64, 6to4 or Teredo address
-    reaches, if any."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address in _NAT64 or address in _IPV4_TRANSLATED:
-        return ipaddress.IPv4Address(address.packed[-4:])
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]  # the client; the server is the relay
-    return None
-
 
 def resolve_host(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (socket.getaddrinfo), in the resolver's order."""
@@ -146,6 +71,19 @@ def resolve_host(host: str, port: int) -> list[str]:
         if ip not in addresses:
             addresses.append(ip)
     return addresses
+
+
+def _new_client(settings: Settings, *, proxy: str | None) -> httpx.Client:
+    return httpx.Client(
+        follow_redirects=False,
+        trust_env=False,  # proxies come from ProxyChoice, which the guard knows of
+        proxy=proxy,
+        timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+        limits=httpx.Limits(max_keepalive_connections=0),
+        # Requests go to IPs, so a cookie would be shared by every site on that IP.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,15 +104,12 @@ class Fetcher:
         self._resolve = resolver or resolve_host
         # getaddrinfo has no timeout of its own; resolving in a pool lets the deadline apply.
         self._resolver_pool = ThreadPoolExecutor(settings.fetch_concurrency, "resolve")
-        self._client = httpx.Client(
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-            limits=httpx.Limits(max_keepalive_connections=0),
-            # Requests go to IPs, so a cookie would be shared by every site on that IP.
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-        )
+        self._client = _new_client(settings, proxy=None)
+        # The environment is read here, once; ProxyChoice chooses per hop (NO_PROXY).
+        self._proxies = ProxyChoice.from_environment()
+        self._proxy_clients = {
+            url: _new_client(settings, proxy=url) for url in set(self._proxies.by_scheme.values())
+        }
 
     def __enter__(self) -> Fetcher:
         return self
@@ -190,6 +125,8 @@ class Fetcher:
     def close(self) -> None:
         """Close the connection pool (a resolver thread still stuck in DNS is left to finish)."""
         self._client.close()
+        for client in self._proxy_clients.values():
+            client.close()
         self._resolver_pool.shutdown(wait=False, cancel_futures=True)
 
     def fetch(
@@ -277,15 +214,18 @@ class Fetcher:
             raise FetchError(f"fetch: {where}: the URL has no host; fix the link")
         port = parsed.port or DEFAULT_PORTS[parsed.scheme]
         addresses = self._addresses_of(where, host, port, deadline)
-        if not self._is_exempt(host, port):
-            for ip in addresses:
-                reason = check_address(ip)
-                if reason is not None:
-                    raise BlockedAddressError(_blocked_message(where, host, port, ip, reason))
+        refuse_non_public(
+            where,
+            host,
+            port,
+            addresses,
+            allow_private=self._settings.allow_private_networks,
+            allowed_hosts=self._settings.allowed_host_list,
+        )
         return _Hop(parsed, host, port, tuple(addresses))
 
     def _addresses_of(self, where: str, host: str, port: int, deadline: float) -> list[str]:
-        if _is_ip_literal(host):
+        if is_ip_literal(host):
             return [host]
         limit_s = min(self._settings.connect_timeout_s, self._remaining(where, deadline))
         try:
@@ -305,21 +245,19 @@ class Fetcher:
             raise FetchError(f"fetch: {where}: {host} resolves to no address; check the hostname")
         return addresses
 
-    def _is_exempt(self, host: str, port: int) -> bool:
-        if self._settings.allow_private_networks:
-            return True
-        allowed = self._settings.allowed_host_list
-        return host in allowed or _host_port(host, port) in allowed
-
     # -- one request ---------------------------------------------------------
 
     def _send(
         self, shown: str, hop: _Hop, headers: dict[str, str], deadline: float
     ) -> httpx.Response:
-        """Send the request to the first checked address that accepts a connection."""
+        """Send the request to the first checked address that accepts a connection (or,
+        when a proxy applies to this host, to the proxy, naming the host)."""
+        proxy = self._proxies.proxy_for(hop.url.scheme, hop.host, hop.port)
+        if proxy is not None:
+            return self._send_through(proxy, shown, hop, headers, deadline)
         host_header = hop.url.netloc.decode("ascii")
         extensions: dict[str, str] = {}
-        if hop.url.scheme == "https" and not _is_ip_literal(hop.host):
+        if hop.url.scheme == "https" and not is_ip_literal(hop.host):
             extensions["sni_hostname"] = hop.host
         last_error: httpx.ConnectError | None = None
         for ip in hop.addresses:
@@ -353,6 +291,31 @@ class Fetcher:
             f"fetch: {shown}: cannot connect to {hop.host} "
             f"({', '.join(hop.addresses)}): {_describe(last_error)}"
         ) from last_error
+
+    def _send_through(
+        self, proxy: str, shown: str, hop: _Hop, headers: dict[str, str], deadline: float
+    ) -> httpx.Response:
+        """Ask the proxy for the hop's URL as it is (the guard has checked its addresses)."""
+        remaining = self._remaining(shown, deadline)
+        client = self._proxy_clients[proxy]
+        request = client.build_request(
+            "GET",
+            hop.url,
+            headers=headers,
+            timeout=httpx.Timeout(
+                min(self._settings.read_timeout_s, remaining),
+                connect=min(self._settings.connect_timeout_s, remaining),
+            ),
+        )
+        try:
+            return client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise self._timed_out(shown, exc, deadline) from exc
+        except httpx.HTTPError as exc:
+            raise TransientFetchError(
+                f"fetch: {shown}: through the proxy {shown_url(proxy)}: {_describe(exc)}; "
+                "check HTTPS_PROXY / HTTP_PROXY"
+            ) from exc
 
     def _read_body(
         self, shown: str, response: httpx.Response, max_bytes: int, deadline: float
@@ -474,29 +437,6 @@ def _format_size(size: int) -> str:
     if size >= 1024 and size % 1024 == 0:
         return f"{size // 1024} KB"
     return f"{size:,} bytes"
-
-
-def _blocked_message(where: str, host: str, port: int, ip: str, reason: str) -> str:
-    article = "an" if reason[0].lower() in "aeiou" else "a"
-    what = f"{ip} is {article} {reason} address"
-    if host != ip:
-        what = f"{host} resolves to {ip}, {article} {reason} address"
-    return (
-        f"fetch: refused {where}: {what}; set MONITOR_ALLOWED_HOSTS={_host_port(host, port)} "
-        "to allow this host, or MONITOR_ALLOW_PRIVATE_NETWORKS=1 (development only)"
-    )
-
-
-def _host_port(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _describe(exc: BaseException | None) -> str:

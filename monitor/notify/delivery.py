@@ -29,30 +29,27 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import Enum
 from typing import Any, Final
 
 from monitor.analysis.claim_values import PM_ASSUMED, QUALIFIER_WORDS
 from monitor.analysis.engine import RuleSet
-from monitor.analysis.rules import IncidentRule
+from monitor.analysis.rule_values import IncidentRule
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.metrics import METRICS, Metrics
+from monitor.notify.messages import AlertKind, AlertMessage, ClaimView, build_message
 from monitor.notify.slack import (
-    AlertKind,
-    AlertMessage,
-    ClaimView,
     MessageRejectedError,
     Notifier,
     PermanentDeliveryError,
     RetryableDeliveryError,
     SlackNotifier,
     WebhookNotifier,
-    build_message,
 )
-from monitor.store.database import AlertRecord, Database, new_lease_owner
-from monitor.views import attributed_source
+from monitor.store import AlertRecord, Database, new_lease_owner
+from monitor.views import attributed_source, editor_words, why_line
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +137,7 @@ def _plain_value(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     text = str(value)
-    return text.replace("_", " ") if _IDENTIFIER.fullmatch(text) else text
+    return editor_words(text) if _IDENTIFIER.fullmatch(text) else text  # self-defense
 
 
 def render_value(side: dict[str, Any]) -> str:
@@ -201,8 +198,10 @@ def _incident_title(alert: AlertRecord, incident: IncidentRule | None) -> str:
     return alert.subject or "Untracked story"
 
 
-def alert_message(alert: AlertRecord, incident: IncidentRule | None) -> AlertMessage:
-    """The Slack view of one stored alert."""
+def alert_message(
+    alert: AlertRecord, incident: IncidentRule | None, zone: tzinfo = UTC
+) -> AlertMessage:
+    """The Slack view of one stored alert; its Why line cites the sides its fields show."""
     return AlertMessage(
         alert_id=alert.alert_id,
         kind=alert.kind,
@@ -213,7 +212,8 @@ def alert_message(alert: AlertRecord, incident: IncidentRule | None) -> AlertMes
         slot_label=humanise(alert.slot) if alert.slot else "",
         previous=claim_view(alert.previous) if alert.previous else None,
         current=claim_view(alert.current),
-        reason=alert.reason,
+        reason=why_line(alert.kind, alert.slot, alert.previous, alert.current, alert.reason),
+        zone=zone,
     )
 
 
@@ -317,7 +317,7 @@ class Delivery:
         assert self.notifier is not None
         channel = self.channel_for(alert)
         incident = self._incident(alert.incident_id)
-        text, blocks = build_message(alert_message(alert, incident))
+        text, blocks = build_message(alert_message(alert, incident, self.settings.zone))
         failures = 0
         first_failed_at = alert.first_failed_at
         while True:

@@ -1,8 +1,9 @@
-"""The Slack edge: alerts in, Block Kit messages out, Slack's answer classified.
+"""The Slack edge: a message in, posted with a bot token or an incoming webhook, Slack's
+answer classified.
 
-Input: an `AlertMessage` (one alert, already rendered for people).
-Output: `build_message` gives `(text, blocks)`; a `Notifier` posts them and
-returns the message ts, or raises one of the errors below.
+Input: a message's `(text, blocks)` (see `monitor.notify.messages`).
+Output: a `Notifier` posts them and returns the message ts, or raises one of
+the errors below.
 
 DeliveryError                 (monitor.errors)
  +-- RetryableDeliveryError   rate limit, 5xx, timeout, connection: try again later
@@ -20,9 +21,6 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
 from http.client import HTTPException
 from typing import Any, Final, Protocol
 
@@ -31,7 +29,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from monitor.errors import ConfigError, DeliveryError
-from monitor.redact import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +41,6 @@ DEFAULT_TIMEOUT_S: Final = 10.0
 # the SDK quiet; `propagate` stays on, so CRITICAL would still surface.
 _sdk_log = logging.getLogger(f"{__name__}.sdk")
 _sdk_log.setLevel(logging.CRITICAL)
-
-# Slack's limits (https://api.slack.com/reference/block-kit/blocks), with headroom.
-MAX_BLOCKS: Final = 50
-MAX_HEADER_CHARS: Final = 150
-MAX_SECTION_CHARS: Final = 3000
-MAX_FIELD_CHARS: Final = 2000
-MAX_FALLBACK_CHARS: Final = 3000
-MAX_SENTENCE_CHARS: Final = 2900  # leaves room for the "> " quote markers
 
 
 # --------------------------------------------------------------------------- errors
@@ -78,260 +67,6 @@ class PermanentDeliveryError(DeliveryError):
 
 class MessageRejectedError(PermanentDeliveryError):
     """Slack refused this one message (too long, invalid blocks); later messages may still go."""
-
-
-# --------------------------------------------------------------------------- values
-
-
-class AlertKind(StrEnum):
-    """What an alert says happened."""
-
-    UPDATE = "update"
-    CONTRADICTION = "contradiction"
-    NEW_INCIDENT = "new_incident"
-    EDIT = "edit"
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimView:
-    """One side of an alert, already rendered for people."""
-
-    value: str
-    source: str
-    speaker: str | None
-    url: str | None
-    published_at: datetime | None
-    sentence: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AlertMessage:
-    """Everything one Slack alert shows."""
-
-    alert_id: int
-    kind: str
-    incident_id: str | None
-    incident_title: str
-    slot: str | None
-    slot_label: str
-    previous: ClaimView | None
-    current: ClaimView
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class _KindStyle:
-    emoji: str
-    label: str
-    previous_heading: str
-    current_heading: str
-
-
-_KIND_STYLES: Final[Mapping[str, _KindStyle]] = {
-    AlertKind.CONTRADICTION: _KindStyle(
-        ":warning:", "Contradiction", "Earlier claim", "Conflicting claim"
-    ),
-    AlertKind.UPDATE: _KindStyle(":arrows_counterclockwise:", "Update", "Earlier", "Now"),
-    AlertKind.NEW_INCIDENT: _KindStyle(":new:", "Possible new incident", "Earlier", "Reported"),
-    AlertKind.EDIT: _KindStyle(
-        ":pencil2:", "Outlet edited its story", "Before the edit", "After the edit"
-    ),
-}
-
-
-def _style_for(kind: str) -> _KindStyle:
-    # An unknown kind is a bug upstream, but a rendering error would stall the
-    # outbox, so it still goes out, labelled with the raw kind.
-    return _KIND_STYLES.get(kind) or _KindStyle(":bell:", f"Alert ({kind})", "Earlier", "New")
-
-
-# --------------------------------------------------------------------------- rendering
-
-_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Escape Slack's control characters (&, <, >) so article text cannot form links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _truncate(text: str, limit: int) -> str:
-    """Cut already-escaped text to `limit` characters, never splitting an &entity;."""
-    if len(text) <= limit:
-        return text
-    cut = _PARTIAL_ENTITY.sub("", text[: limit - 1])
-    return cut + "…"
-
-
-def _one_line(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _truncate(_one_line(text), limit) or " ", "emoji": True}
-
-
-def _mrkdwn(text: str, limit: int = MAX_SECTION_CHARS) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": _truncate(text, limit) or " "}
-
-
-def _safe_url(url: str | None) -> str | None:
-    """The URL in a form Slack's <url|label> syntax accepts, or None if it is not http(s)."""
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return None
-    return (
-        without_credentials(url.strip())  # a feed's password must not reach the channel
-        .replace("&", "&amp;")
-        .replace("<", "%3C")
-        .replace(">", "%3E")
-        .replace("|", "%7C")
-        .replace(" ", "%20")
-    )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:  # model datetimes are UTC; a naive one is a bug, read it as UTC
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _utc_label(moment: datetime) -> str:
-    return _as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _slack_date(moment: datetime) -> str:
-    """A date Slack shows in each reader's own time zone, with a UTC fallback."""
-    epoch = math.floor(_as_utc(moment).timestamp())
-    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{_utc_label(moment)}>"
-
-
-def _attribution(claim: ClaimView) -> str:
-    """'DHS via seed-001', or just the outlet when nobody is named."""
-    source = _truncate(escape_mrkdwn(_one_line(claim.source)), 200) or "unknown source"
-    if claim.speaker:
-        return f"_{_truncate(escape_mrkdwn(_one_line(claim.speaker)), 200)}_ via {source}"
-    return source
-
-
-def _field(heading: str, claim: ClaimView) -> dict[str, Any]:
-    lines = [f"*{heading}*", escape_mrkdwn(_one_line(claim.value)) or "(empty)"]
-    lines.append(_attribution(claim))
-    if claim.published_at is not None:
-        lines.append(_slack_date(claim.published_at))
-    # Truncate the value line only, so the attribution always shows.
-    head, value, *rest = lines
-    tail = "\n".join(rest)
-    room = MAX_FIELD_CHARS - len(head) - len(tail) - 2
-    return _mrkdwn("\n".join([head, _truncate(value, max(room, 20)), tail]), MAX_FIELD_CHARS)
-
-
-def _quote(sentence: str) -> str:
-    body = _truncate(escape_mrkdwn(_one_line(sentence)), MAX_SENTENCE_CHARS)
-    return f"> {body}"
-
-
-def _link(label: str, claim: ClaimView) -> str | None:
-    url = _safe_url(claim.url)
-    if url is None:
-        return None
-    outlet = _truncate(escape_mrkdwn(_one_line(claim.source)).replace("|", "/"), 200) or "article"
-    return f"{label}: <{url}|{outlet}>"
-
-
-def _link_blocks(links: list[str]) -> list[dict[str, Any]]:
-    joined = "\n".join(links)
-    if len(joined) <= MAX_SECTION_CHARS:
-        return [{"type": "section", "text": _mrkdwn(joined)}] if links else []
-    # A URL too long for Slack's section limit is dropped rather than cut mid-link.
-    return [
-        {
-            "type": "section",
-            "text": _mrkdwn(link if len(link) <= MAX_SECTION_CHARS else "(link too long to show)"),
-        }
-        for link in links
-    ]
-
-
-def build_message(alert: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
-    """Render one alert as (notification text, Block Kit blocks) for chat.postMessage."""
-    style = _style_for(alert.kind)
-    title = escape_mrkdwn(_one_line(alert.incident_title)) or "Untitled incident"
-    slot_label = escape_mrkdwn(_one_line(alert.slot_label))
-
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{style.emoji} {style.label}", MAX_HEADER_CHARS)}
-    ]
-    intro = [f"*{title}*"]
-    if slot_label or alert.slot:
-        intro.append(f"*{slot_label or escape_mrkdwn(alert.slot or '')}*")
-    blocks.append({"type": "section", "text": _mrkdwn("\n".join(intro))})
-
-    fields = [_field(style.current_heading, alert.current)]
-    if alert.previous is not None:
-        fields.insert(0, _field(style.previous_heading, alert.previous))
-    blocks.append({"type": "section", "fields": fields})
-
-    if alert.current.sentence and _one_line(alert.current.sentence):
-        blocks.append({"type": "section", "text": _mrkdwn(_quote(alert.current.sentence))})
-
-    links = [
-        link
-        for link in (
-            _link("Earlier article", alert.previous) if alert.previous else None,
-            _link("New article", alert.current),
-        )
-        if link is not None
-    ]
-    blocks.extend(_link_blocks(links))
-
-    context = [f"Why: {escape_mrkdwn(_one_line(alert.reason))}" if alert.reason.strip() else None]
-    ids = f"Alert {alert.alert_id}"
-    if alert.incident_id:
-        ids += f" · incident `{escape_mrkdwn(alert.incident_id)}`"
-    context.append(ids)
-    blocks.append(
-        {"type": "context", "elements": [_mrkdwn(item) for item in context if item is not None]}
-    )
-    return _fallback_text(alert, style), blocks[:MAX_BLOCKS]
-
-
-def _fallback_text(alert: AlertMessage, style: _KindStyle) -> str:
-    """One line for notifications: kind, incident, slot, earlier → new, source."""
-    current = alert.current
-    value = _one_line(current.value)
-    change = f"{_one_line(alert.previous.value)} → {value}" if alert.previous else value
-    source = _one_line(current.source)
-    if current.speaker:
-        source = f"{_one_line(current.speaker)} via {source}"
-    parts = [f"{style.label}: {_one_line(alert.incident_title)}"]
-    if _one_line(alert.slot_label):
-        parts.append(f"{_one_line(alert.slot_label)}: {change}")
-    else:
-        parts.append(change)
-    line = " — ".join(parts) + f" ({source})"
-    return _truncate(escape_mrkdwn(line), MAX_FALLBACK_CHARS)
-
-
-def build_parent_message(incident_id: str, incident_title: str) -> tuple[str, list[dict[str, Any]]]:
-    """Render the per-incident parent message that later alerts thread under."""
-    title = _one_line(incident_title) or incident_id
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f":newspaper: {title}", MAX_HEADER_CHARS)},
-        {
-            "type": "section",
-            "text": _mrkdwn(
-                "Updates, contradictions and story edits about this incident "
-                "are posted as replies in this thread."
-            ),
-        },
-        {
-            "type": "context",
-            "elements": [_mrkdwn(f"Incident `{escape_mrkdwn(incident_id)}`")],
-        },
-    ]
-    text = _truncate(escape_mrkdwn(f"Tracking: {title} ({incident_id})"), MAX_FALLBACK_CHARS)
-    return text, blocks
 
 
 # --------------------------------------------------------------------------- notifiers
@@ -379,7 +114,7 @@ MESSAGE_ERRORS: Final = frozenset(
 
 _REBUILD_HINT = (
     "monitor built a message Slack will not accept; this alert cannot be sent as is, "
-    "report it with the alert id (monitor/notify/slack.py build_message)"
+    "report it with the alert id (monitor/notify/messages.py build_message)"
 )
 
 

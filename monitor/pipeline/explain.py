@@ -33,7 +33,7 @@ from monitor.errors import AnalysisBudgetError
 from monitor.ingest.fetch import Fetcher
 from monitor.model import Document, iso
 from monitor.pipeline.cycle import read_target
-from monitor.store.database import Database
+from monitor.store import Database
 from monitor.views import alert_draft_json, claim_json, match_json
 
 
@@ -103,7 +103,7 @@ def explain_target(
     source_label: str | None = None,
 ) -> Explanation:
     """Read one article (URL or file) and run the analysis on it, storing nothing."""
-    rule_set = load_rule_set(settings.rules_dir)
+    rule_set = load_rule_set(settings.rules_dir, cache_dir=settings.data_dir / "cache")
     with Fetcher(settings) as fetcher:
         url, page = read_target(settings, fetcher, target)
     database = _existing_database(settings)

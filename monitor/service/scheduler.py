@@ -28,8 +28,10 @@ from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.metrics import METRICS, Metrics
 from monitor.notify.delivery import Delivery, notifier_from_settings
-from monitor.pipeline.cycle import Pipeline, open_pipeline
+from monitor.pipeline.cycle import Pipeline, load_start_baseline, open_pipeline
 from monitor.service.health import HealthServer
+from monitor.service.startup import start_summary, wait_for_database
+from monitor.service.vitals import RulesFailure, Thresholds, Vitals
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class RulesWatcher:
         self.metrics = metrics
         self.signature = rules_signature(rules_dir)
         self.last_error: str | None = None
+        # The refused reload /healthz reports (degraded) until a good edit loads.
+        self.last_failure: RulesFailure | None = None
 
     def reload_if_changed(self) -> None:
         signature = rules_signature(self.rules_dir)
@@ -59,11 +63,12 @@ class RulesWatcher:
         except ConfigError as exc:
             # A deleted feeds.yaml lands here too: polling goes on with the last good feeds.
             self.last_error = str(exc)
+            self.last_failure = RulesFailure(datetime.now(UTC), str(exc))
             self.metrics.record_rules_reload_failure()
             log.error("rules invalid; keeping the last good rules", extra={"error": str(exc)})
             return
         self.pipeline.rule_set = self.delivery.rule_set = rule_set
-        self.last_error = None
+        self.last_error = self.last_failure = None
         log.info("rules reloaded", extra={"rules_dir": str(self.rules_dir)})
 
 
@@ -97,11 +102,22 @@ def _guarded(job: Callable[[], object], name: str) -> Callable[[], None]:
 
 
 def _health_server(
-    settings: Settings, pipeline: Pipeline, scheduler: BackgroundScheduler, metrics: Metrics
+    settings: Settings,
+    pipeline: Pipeline,
+    scheduler: BackgroundScheduler,
+    metrics: Metrics,
+    watcher: RulesWatcher,
 ) -> HealthServer | None:
     """GET /healthz and /metrics on MONITOR_HEALTH_HOST:PORT; None when the port is 0."""
     if settings.health_port == 0:
         return None
+    vitals = Vitals(
+        pipeline.database,
+        Thresholds.of(settings),
+        metrics,
+        clock=lambda: datetime.now(UTC),
+        rules_failure=lambda: watcher.last_failure,
+    )
     return HealthServer(
         settings.health_host,
         settings.health_port,
@@ -111,6 +127,7 @@ def _health_server(
         stale_after_s=settings.stale_after_s,
         registry=metrics.registry,
         clock=lambda: datetime.now(UTC),
+        assess_operations=vitals.reasons,
     )
 
 
@@ -120,7 +137,7 @@ def _add_jobs(
     pipeline: Pipeline,
     delivery: Delivery,
     metrics: Metrics,
-) -> None:
+) -> RulesWatcher:
     watcher = RulesWatcher(settings.rules_dir, pipeline, delivery, metrics)
     now = datetime.now(UTC)
     jobs: list[tuple[str, Callable[[], None], float]] = [
@@ -130,6 +147,7 @@ def _add_jobs(
     ]
     for job_id, job, every_s in jobs:
         scheduler.add_job(job, "interval", seconds=every_s, next_run_time=now, id=job_id)
+    return watcher
 
 
 def _shut_down(scheduler: BackgroundScheduler, grace_s: float) -> bool:
@@ -143,7 +161,8 @@ def _shut_down(scheduler: BackgroundScheduler, grace_s: float) -> bool:
 def run_daemon(
     settings: Settings, *, stop: threading.Event | None = None, metrics: Metrics = METRICS
 ) -> None:
-    """Run the jobs until stopped; invalid rules or database raise ConfigError first."""
+    """Run the jobs until stopped; invalid rules or database raise ConfigError first. On
+    PostgreSQL the database is waited for first (up to MONITOR_DATABASE_WAIT_S)."""
     stop = stop or threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -155,6 +174,13 @@ def run_daemon(
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
 
+    if not settings.resolved_database_url.startswith("sqlite"):
+        # PostgreSQL may start after us (Compose, a pod beside its database) or be down for
+        # a moment: wait for it, up to MONITOR_DATABASE_WAIT_S, rather than crash-loop.
+        url = settings.resolved_database_url
+        if not wait_for_database(url, settings.database_wait_s, sleep=stop.wait):
+            log.info("daemon stopped")
+            return
     with open_pipeline(settings, stop=stop, metrics=metrics) as pipeline:
         delivery = Delivery(
             settings,
@@ -169,17 +195,20 @@ def run_daemon(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        _add_jobs(scheduler, settings, pipeline, delivery, metrics)
-        scheduler.start()
-        health = _health_server(settings, pipeline, scheduler, metrics)
+        watcher = _add_jobs(scheduler, settings, pipeline, delivery, metrics)
+        health = _health_server(settings, pipeline, scheduler, metrics, watcher)
         if health is not None:
-            health.start()
+            health.start()  # first: a taken port stops the start before any job runs
+        # An empty ledger gets the seeds' baseline before the first cycle: a quiet start.
+        load_start_baseline(pipeline)
+        scheduler.start()
         log.info(
             "daemon started",
             extra={
                 "feeds": len(pipeline.rule_set.rules.feeds),
                 "tick_s": settings.tick_s,
                 "health_port": health.port if health else None,
+                **start_summary(settings),
             },
         )
         # Wake every second: a SIGTERM the kernel hands to another thread only runs

@@ -1,13 +1,13 @@
-"""Alembic environment: runs on the connection monitor.store.database hands it."""
+"""Alembic environment: runs on the connection monitor.store.engine.upgrade_schema hands it."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import monitor.store.database  # noqa: F401  (registers the tables on SQLModel.metadata)
+import monitor.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through monitor.storage.upgrade_schema()")
+    raise RuntimeError("run migrations through monitor.store.engine.upgrade_schema()")
 
 context.configure(
     connection=connection,

@@ -1,0 +1,331 @@
+"""Commands that show what is stored: `feeds`, `articles`, `incidents`, and one incident's
+claim ledger (`claims`). Each prints a table for people (see `output.print_table`: fitted
+to a terminal, plain aligned text when piped) or, with --json, JSON for scripts; URLs and
+errors go through `monitor.redact`, so a password in a feed URL never shows.
+
+They only read: on a directory where monitor never ran they say so and create nothing
+(`existing.open_existing_database`, exit 4). Tables show times in MONITOR_TIMEZONE, to the
+minute; JSON keeps ISO-8601 UTC.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from monitor.cli.existing import open_existing_database
+from monitor.cli.output import (
+    Column,
+    Fit,
+    JsonFlag,
+    message_first,
+    print_json,
+    print_plain,
+    print_table,
+    stderr,
+    stdout,
+)
+from monitor.cli.root import command_settings, parse_when, reported_errors
+from monitor.errors import ConfigError
+from monitor.model import iso
+from monitor.redact import redact_text, redact_url
+from monitor.views import editor_value, editor_words, shown_time, stance_words, voice_words
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from monitor.analysis.engine import RuleSet
+    from monitor.config import Settings
+    from monitor.store import ArticleRecord, Database, FeedState
+
+
+def cached_rule_set(settings: Settings) -> RuleSet:
+    """The rules, parsed once per change of the rule files (cached under the data dir)."""
+    from monitor.analysis.engine import load_rule_set
+
+    return load_rule_set(settings.rules_dir, cache_dir=settings.data_dir / "cache")
+
+
+def last_polled(database: Database, zone: tzinfo) -> str:
+    """'feeds last polled 2026-01-09 14:15 UTC', or that they never were."""
+    polled = [f.last_fetched_at for f in database.feeds() if f.last_fetched_at is not None]
+    if not polled:
+        return "no feed polled yet (`monitor once` polls them now)"
+    return f"feeds last polled {shown_time(max(polled), zone)}"
+
+
+def _feed_json(feed: FeedState) -> dict[str, Any]:
+    return {
+        "name": feed.name,
+        "url": redact_url(feed.url),  # a password in feeds.yaml stays there
+        "last_fetched": iso(feed.last_fetched_at),
+        "status": feed.last_status,
+        "entries": feed.entry_count,
+        "consecutive_errors": feed.consecutive_errors,
+        "last_error": redact_text(feed.last_error) if feed.last_error else None,
+        "next_due": iso(feed.next_due_at),
+    }
+
+
+FEED_COLUMNS = (
+    Column("feed", Fit.KEY, min_width=10),
+    Column("last fetched"),
+    Column("status"),
+    Column("entries"),
+    Column("errors"),
+    Column("next due"),
+    Column("last error", Fit.KEY, min_width=24),
+)
+
+
+def feeds(
+    as_json: JsonFlag = False,
+) -> None:
+    """Show each feed: last fetch, HTTP status, entries, errors, next due time."""
+    from monitor.analysis.rules import load_feeds
+
+    with reported_errors():
+        settings = command_settings()
+        database = open_existing_database(settings)
+        database.sync_feeds(
+            load_feeds(settings.rules_dir), default_interval_min=settings.default_interval_min
+        )
+        states = database.feeds()
+    if as_json:
+        print_json([_feed_json(feed) for feed in states])
+        return
+    if not states:
+        print_plain(stderr, f"no feeds: add them to {settings.rules_dir / 'feeds.yaml'}")
+        return
+    zone = settings.zone
+    rows = [
+        [
+            feed.name,
+            shown_time(feed.last_fetched_at, zone) or "never",
+            str(feed.last_status or "-"),
+            str(feed.entry_count),
+            str(feed.consecutive_errors),
+            shown_time(feed.next_due_at, zone) or "now",
+            message_first(redact_text(feed.last_error)) if feed.last_error else "",
+        ]
+        for feed in states
+    ]
+    print_table(FEED_COLUMNS, rows)
+
+
+def _article_json(article: ArticleRecord, incidents: list[str]) -> dict[str, Any]:
+    return {
+        "id": article.article_id,
+        "url": redact_url(article.url),
+        "title": article.title,
+        "source": article.source,
+        "published": iso(article.published_at),
+        "fetched": iso(article.fetched_at),
+        "status": article.status,
+        "error": redact_text(article.error) if article.error else None,
+        "retry_at": iso(article.retry_at),
+        "revision": article.revision,
+        "incidents": incidents,
+        "outlet": article.outlet,  # the page's own name for its outlet, as it says
+        "stated_published": iso(article.stated_published_at),  # an implausible stated date
+    }
+
+
+ARTICLE_COLUMNS = (
+    Column("id"),
+    Column("published"),
+    Column("source", Fit.TEXT),
+    Column("status", Fit.KEY, min_width=12),
+    Column("incidents"),
+    Column("title", Fit.TEXT),
+)
+
+
+def articles(
+    as_json: JsonFlag = False,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only articles published (or fetched) at or after this ISO-8601 date."),
+    ] = None,
+) -> None:
+    """List stored articles, newest first."""
+    from monitor.views import attributed_source
+
+    since_at = parse_when(since, option="--since")
+    with reported_errors():
+        settings = command_settings()
+        database = open_existing_database(settings)
+        records = database.articles(since=since_at)
+        incidents = database.incidents_by_article()
+        polled = last_polled(database, settings.zone) if not records else ""
+    if as_json:
+        print_json([_article_json(a, incidents.get(a.article_id, [])) for a in records])
+        return
+    if not records:
+        scope = f" since {since}" if since else " yet"
+        print_plain(stderr, f"no articles{scope}: {polled}; `monitor seed` loads the baseline")
+        return
+    rows = [
+        [
+            str(article.article_id),
+            shown_time(article.published_at, settings.zone) or "-",
+            attributed_source(article.source, article.outlet),
+            f"{article.status}: {message_first(redact_text(article.error))}"
+            if article.error
+            else article.status,
+            " ".join(incidents.get(article.article_id, [])),
+            article.title,
+        ]
+        for article in records
+    ]
+    print_table(ARTICLE_COLUMNS, rows)
+
+
+INCIDENT_COLUMNS = (
+    Column("id", Fit.KEY, min_width=15),
+    Column("date"),
+    Column("city"),
+    Column("articles"),
+    Column("latest coverage"),
+    Column("title", Fit.TEXT),
+)
+
+
+def incidents(
+    as_json: JsonFlag = False,
+) -> None:
+    """The tracked incidents: id, title, city, date, article count, latest coverage."""
+    with reported_errors():
+        settings = command_settings()
+        rules = cached_rule_set(settings).rules
+        coverage = open_existing_database(settings).incident_coverage()
+    rows: list[dict[str, Any]] = []
+    for incident in rules.incidents:
+        covered = coverage.get(incident.incident_id)
+        rows.append(
+            {
+                "id": incident.incident_id,
+                "title": incident.title,
+                "city": incident.city,
+                "date": incident.date.isoformat(),
+                "articles": covered.article_count if covered else 0,
+                "latest_coverage": iso(covered.latest_published_at) if covered else None,
+                "_latest": covered.latest_published_at if covered else None,
+            }
+        )
+    if as_json:
+        print_json([{k: v for k, v in row.items() if not k.startswith("_")} for row in rows])
+        return
+    if not rows:
+        print_plain(stderr, f"no incidents: add them to {settings.rules_dir / 'incidents.yaml'}")
+        return
+    print_table(
+        INCIDENT_COLUMNS,
+        [
+            [
+                row["id"],
+                row["date"],
+                row["city"],
+                str(row["articles"]),
+                shown_time(row["_latest"], settings.zone) or "-",
+                row["title"],
+            ]
+            for row in rows
+        ],
+    )
+
+
+STATE_COLUMNS = (
+    Column("slot", Fit.KEY, min_width=14),
+    Column("value", Fit.KEY, min_width=16),
+    Column("sources", Fit.TEXT),
+    Column("disputed by", Fit.TEXT),
+)
+TIMELINE_COLUMNS = (
+    Column("published"),
+    Column("slot", Fit.KEY, min_width=14),
+    Column("claim", Fit.KEY, min_width=30),
+)
+
+
+def known_incident(settings: Settings, incident: str) -> str:
+    """The incident's title; ConfigError listing the known ids for an unknown one."""
+    known = {i.incident_id: i for i in cached_rule_set(settings).rules.incidents}
+    if incident not in known:
+        raise ConfigError(f"unknown incident {incident!r}; known: {', '.join(known)}")
+    return known[incident].title
+
+
+def claims(
+    incident: Annotated[str, typer.Argument(help="Incident id, e.g. pdx-2026-01-08.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """The claim ledger of one incident: current state of each slot, then the timeline.
+
+    City-wide slots (federal officers deployed) are shared by every incident in the city.
+    """
+    from monitor.analysis.claims import city_slug
+    from monitor.analysis.ledger import current_state, voice
+    from monitor.views import claim_json
+
+    with reported_errors():
+        settings = command_settings()
+        title = known_incident(settings, incident)
+        rules = cached_rule_set(settings).rules
+        city = next(i.city for i in rules.incidents if i.incident_id == incident)
+        database = open_existing_database(settings)
+        subjects = {incident, f"city:{city_slug(city)}"}
+        ledger = [e.claim for e in database.ledger(subjects)]
+        polled = last_polled(database, settings.zone) if not ledger else ""
+    state = current_state(ledger)
+    if as_json:
+        print_json(
+            {
+                "incident": incident,
+                "state": {
+                    slot: {
+                        "value": s.value,
+                        "qualifier": s.qualifier,
+                        "sources": list(s.sources),
+                        "disputed_by": list(s.disputed_by),
+                        "hedged": s.is_hedged,
+                    }
+                    for slot, s in state.items()
+                },
+                "claims": [claim_json(c) for c in ledger],
+            }
+        )
+        return
+    print_plain(stdout, f"{incident}: {title}")
+    if not ledger:
+        print_plain(
+            stderr,
+            f"no claims about {incident} yet: {polled}; `monitor seed` loads the baseline",
+        )
+        return
+    print_table(
+        STATE_COLUMNS,
+        [
+            [
+                editor_words(slot),
+                editor_value(s.value, s.qualifier) + (" (unconfirmed)" if s.is_hedged else ""),
+                "; ".join(voice_words(v) for v in s.sources),
+                "; ".join(voice_words(v) for v in s.disputed_by),
+            ]
+            for slot, s in state.items()
+        ],
+    )
+    print_plain(stdout, "")
+    print_table(
+        TIMELINE_COLUMNS,
+        [
+            [
+                shown_time(claim.published_at, settings.zone) or "-",
+                editor_words(claim.slot),
+                f"{editor_value(claim.value, claim.qualifier)}, "
+                + stance_words(str(claim.stance), voice_words(voice(claim))),
+            ]
+            for claim in ledger
+        ],
+    )
