@@ -292,6 +292,8 @@ class Settings(BaseSettings):
     degraded_delivery_s: float = Field(default=1800.0, gt=0)
     shutdown_grace_s: float = Field(default=8.0, gt=0)
     lease_ttl_s: float = Field(default=30.0, ge=3)
+    # A new feed's first successful poll queues its entries as baseline, not news.
+    first_poll_is_baseline: bool = True
     recheck_schedule: str = DEFAULT_RECHECK_SCHEDULE
     page_retry_schedule: str = DEFAULT_PAGE_RETRY_SCHEDULE
 

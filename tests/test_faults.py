@@ -31,6 +31,7 @@ from tests.test_replicas import (
     fleet,
     free_port,
     news_alerts,
+    poll_first_while_empty,
     rows,
     serve_news,
     slack,
@@ -136,6 +137,7 @@ def test_kill_9_of_one_replica_mid_cycle_loses_no_article_and_posts_no_alert_twi
     fleet.use_slack(slack)
     fleet.env.update({"MONITOR_FETCH_CONCURRENCY": "2", "MONITOR_LEASE_TTL_S": "3"})
     fleet.cli("seed")
+    poll_first_while_empty(fleet, loopback, paths)
     victim, survivor = fleet.start("victim"), fleet.start("survivor", health_port=free_port())
 
     wait_for(
@@ -175,6 +177,7 @@ def test_slack_down_keeps_alerts_pending_with_the_error_then_delivers_each_once(
     fleet.use_slack(slack)
     fleet.env["MONITOR_DELIVERY_MAX_WAIT_S"] = "2"
     fleet.cli("seed")
+    poll_first_while_empty(fleet, loopback, paths)
     slack.always_fail(FakeReply(status=500))
     replica = fleet.start("replica", health_port=free_port())
 

@@ -117,6 +117,20 @@ def serve_news(
     return feed, paths
 
 
+def poll_first_while_empty(fleet: Fleet, loopback: LoopbackServer, paths: Sequence[str]) -> None:
+    """Let `monitor once` make the feed's first poll while it lists nothing, then list `paths`.
+
+    A feed's first poll is its baseline (its alerts are recorded, never posted: README), so
+    entries that are to reach Slack must appear after it; a short interval makes the feed
+    due again at once for the replicas.
+    """
+    rss = "application/rss+xml"
+    loopback.route("/feed.xml", Route(body=news_feed(loopback.base_url, []), content_type=rss))
+    fleet.env["MONITOR_DEFAULT_INTERVAL_MIN"] = "0.01"
+    fleet.cli("once")
+    loopback.route("/feed.xml", Route(body=news_feed(loopback.base_url, paths), content_type=rss))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,6 +209,8 @@ class Fleet:
             workdir=self.workdir,
             rules_dir=self.rules_dir,
             MONITOR_DELIVERY_INTERVAL_S="1",
+            # These tests count the alerts a feed's articles raise from the first poll on.
+            MONITOR_FIRST_POLL_IS_BASELINE="false",
             MONITOR_HEALTH_HOST="127.0.0.1",
             MONITOR_CONNECT_TIMEOUT_S="2",
             MONITOR_READ_TIMEOUT_S="5",
@@ -367,6 +383,7 @@ def test_three_replicas_process_every_entry_once_and_post_every_alert_once(
     # Small claims (2 fetchers x 4 articles) so all three replicas get a share of 30.
     fleet.env["MONITOR_FETCH_CONCURRENCY"] = "2"
     fleet.cli("seed")
+    poll_first_while_empty(fleet, loopback, paths)
 
     replicas = [fleet.start(f"replica-{n}") for n in range(3)]
     wait_for(lambda: all_final(engine, len(paths)), 90, "every article to reach a final status")

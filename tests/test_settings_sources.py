@@ -58,11 +58,11 @@ def test_secrets_are_read_from_their_files_without_the_trailing_newline(
 
 
 def test_a_command_uses_the_database_named_in_the_file(tmp_path: Path) -> None:
-    """`monitor feeds` with MONITOR_DATABASE_URL_FILE creates and reads that database."""
+    """`monitor once` with MONITOR_DATABASE_URL_FILE creates and uses that database."""
     database = tmp_path / "from-file.db"
     url_file = _secret(tmp_path, "db", f"sqlite:///{database}\n")
 
-    result = runner.invoke(app, ["feeds"], env=_env(tmp_path, MONITOR_DATABASE_URL_FILE=url_file))
+    result = runner.invoke(app, ["once"], env=_env(tmp_path, MONITOR_DATABASE_URL_FILE=url_file))
 
     assert result.exit_code == 0, result.stderr
     assert database.exists()
@@ -138,10 +138,10 @@ def test_a_bad_url_from_a_file_is_reported_without_its_password(
 
 
 def test_a_misspelt_variable_is_a_warning_with_the_closest_name(tmp_path: Path) -> None:
-    """`monitor feeds` with MONITOR_DATABSE_URL warns on stderr and still runs."""
+    """`monitor rules check` with MONITOR_DATABSE_URL warns on stderr and still runs."""
     env = _env(tmp_path, MONITOR_DATABSE_URL="postgresql://u:p@db/x")
 
-    result = runner.invoke(app, ["feeds"], env=env)
+    result = runner.invoke(app, ["rules", "check"], env=env)
 
     assert result.exit_code == 0, result.stderr
     assert (

@@ -172,7 +172,10 @@ def lock_holder(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def test_a_feed_whose_store_hits_a_held_lock_fails_alone(
-    loopback: LoopbackServer, tmp_path: Path, lock_holder: sqlite3.Connection
+    loopback: LoopbackServer,
+    tmp_path: Path,
+    lock_holder: sqlite3.Connection,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Another connection holds the write lock past the busy timeout while one feed is
     stored: that feed is recorded as failed (its error and backoff), the other feed of the
@@ -192,7 +195,10 @@ def test_a_feed_whose_store_hits_a_held_lock_fails_alone(
     # that a loaded machine stalls mid-transaction would lock out the pipeline too.
     settings = make_settings(tmp_path, fetch_concurrency=1, lease_ttl_s=3600)
     database_url = f"sqlite:///{tmp_path / 'locked.db'}"
-    database = Database.open(database_url, busy_timeout_s=0.2)
+    database = Database.open(database_url, busy_timeout_s=2.0)
+    # The lock is released when the warning is logged: make sure warnings are, whatever
+    # level an earlier test's command line left on the logger.
+    caplog.set_level(logging.WARNING, logger="monitor.pipeline.cycle")
     handler = _ReleaseOnStoreFailure(lock_holder)
     logging.getLogger("monitor.pipeline.cycle").addHandler(handler)
     rule_set = load_rule_set(settings.rules_dir)

@@ -157,7 +157,12 @@ class FeedPoller:
         # Never polled successfully: what this poll finds is the feed's backlog.
         is_backlog = feed.first_polled_at is None and poll.parsed is not None
         if poll.parsed is not None:
-            new_articles = self.context.database.add_feed_items(feed.feed_id, poll.items, now)
+            new_articles = self.context.database.add_feed_items(
+                feed.feed_id,
+                poll.items,
+                now,
+                first_poll_is_baseline=self.context.settings.first_poll_is_baseline,
+            )
         self.context.database.record_feed_poll(
             feed.feed_id,
             fetched_at=now,

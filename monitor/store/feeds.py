@@ -144,9 +144,17 @@ class FeedQueries(Sessions):
                 row.last_error = error
             session.commit()
 
-    def add_feed_items(self, feed_id: int, items: Iterable[FeedItem], now: datetime) -> int:
+    def add_feed_items(
+        self,
+        feed_id: int,
+        items: Iterable[FeedItem],
+        now: datetime,
+        *,
+        first_poll_is_baseline: bool = True,
+    ) -> int:
         """Record a successful poll's new entries and queue an article per unseen URL;
-        returns how many were queued.
+        returns how many were queued. `first_poll_is_baseline` False: a new feed's backlog
+        alerts like any later entry (MONITOR_FIRST_POLL_IS_BASELINE).
 
         The feed's first successful poll (no `first_polled_at` yet) queues its articles
         as backlog, and sets `first_polled_at` in the same transaction; the feed row is
@@ -174,7 +182,7 @@ class FeedQueries(Sessions):
                 .where(col(FeedRow.id) == feed_id)
                 .with_for_update()
             ).one()
-            is_backlog = first_polled_at is None
+            is_backlog = first_poll_is_baseline and first_polled_at is None
             if is_backlog:
                 connection.execute(
                     sa.update(FeedRow).where(col(FeedRow.id) == feed_id).values(first_polled_at=now)
