@@ -4,20 +4,26 @@ Reads bench/claims_eval_set.yaml (hand-written articles with the claims and
 alerts an editor expects), builds the ledger from the five seed articles,
 then runs each article on its own against that ledger (a dry run: alerts
 already raised while seeding count as sent). Prints precision and recall of
-alerts overall and of claims per slot, lists every miss, and prints a JSON
-object with the overall numbers as its last line.
+alerts overall and per kind (update, contradiction, new_incident, edit), of
+claims per slot, exact-set incident matching and candidate incidents, lists
+every miss and false finding with its article, and prints a JSON object with
+the numbers as its last line.
 
 Run from the repository root:
-    .venv/bin/python bench/claims_eval.py [--attribution match|label] [--set FILE]
+    .venv/bin/python -m bench.claims_eval [--attribution match|label] [--set FILE]
 
 --set picks the labelled file: bench/claims_eval_set.yaml (default, 50
 articles the cues were tuned on), bench/claims_eval_holdout.yaml (18 short
-fragments written after tuning), bench/claims_eval_fresh.yaml or
-bench/claims_eval_fresh2.yaml (20 full articles each, written by someone who
-never saw the engine; each header gives the set's first, untuned result).
+fragments written after tuning), bench/claims_eval_fresh.yaml ... fresh4.yaml
+(20 to 24 full articles each, written by someone who never saw the engine; each
+header gives the set's first, untuned result), or an event set,
+bench/claims_eval_events_{a,b,c}.yaml: several incidents per article, new
+shootings, look-alikes; `mode: independent` or `mode: sequence` (the ledger
+grows article by article; see bench/claims_eval_events.py).
 
 --attribution match (default) attributes sentences with monitor/analysis/match.py;
---attribution label gives every sentence the article's labelled incident.
+--attribution label gives every sentence the article's labelled incident
+(single-incident sets only).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,9 +42,19 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.claims_eval_events import (  # noqa: E402
+    COUNTED_STANCES,
+    EventRun,
+    EventSetError,
+    is_event_set,
+    parse_event_set,
+    run_event_set,
+)
+from bench.eval_scores import Scores, Tally, value_text  # noqa: E402
 from monitor.analysis.claim_schema import ClaimSchema, Scope, load_claim_schema  # noqa: E402
 from monitor.analysis.claims import Claim, context_from_rules, extract_claims  # noqa: E402
 from monitor.analysis.compare import Finding, alert_key, compare_article  # noqa: E402
+from monitor.analysis.engine import load_rule_set  # noqa: E402
 from monitor.analysis.match import match_document  # noqa: E402
 from monitor.analysis.rule_values import Rules  # noqa: E402
 from monitor.analysis.rules import load_rules  # noqa: E402
@@ -63,13 +79,6 @@ class EvalArticle:
     claims: frozenset[Fact] | None  # None: claims not labelled (a syndicated copy)
     alerts: frozenset[tuple[str, str, str, str]]  # (kind, subject, slot, value)
     is_copy: bool = False  # a syndicated seed: spans incidents, so always matched
-
-
-def value_text(value: object) -> str:
-    """A value as the labels write it: true/false, digits, text (case-folded)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).casefold()
 
 
 def subject_for(slot: str, incident: str | None, schema: ClaimSchema, rules: Rules) -> str:
@@ -143,39 +152,76 @@ def seeded_ledger(
     return ledger, sent
 
 
-def ratio(hits: int, total: int) -> float:
-    return round(hits / total, 3) if total else 1.0
-
-
-@dataclass(slots=True)
-class Tally:
-    """Expected, found and correct counts for one measure."""
-
-    expected: int = 0
-    found: int = 0
-    correct: int = 0
-
-    def add(self, expected: Iterable[Any], found: Iterable[Any]) -> None:
-        want, got = set(expected), set(found)
-        self.expected += len(want)
-        self.found += len(got)
-        self.correct += len(want & got)
-
-    @property
-    def precision(self) -> float:
-        return ratio(self.correct, self.found)
-
-    @property
-    def recall(self) -> float:
-        return ratio(self.correct, self.expected)
-
-
 def alerts_of(findings: Sequence[Finding], sent: set[str]) -> set[tuple[str, str, str, str]]:
     return {
         (str(f.kind), f.claim.subject, f.claim.slot, value_text(f.claim.value))
         for f in findings
         if f.is_alert and alert_key(f) not in sent
     }
+
+
+def single_incident_scores(args: argparse.Namespace) -> tuple[Scores, int]:
+    """The single-incident sets: each article alone against the seeded ledger."""
+    by_label = args.attribution == "label"
+    rules = load_rules(ROOT / "rules")
+    schema = load_claim_schema(ROOT / "rules" / "claims.yaml")
+    ledger, sent = seeded_ledger(rules, schema, by_label)
+    scores = Scores({s.name: Tally() for s in schema.slots})
+    tracked = {i.incident_id for i in rules.incidents}
+    articles = load_eval_set(schema, rules, args.eval_set)
+    for article in articles:
+        document = Document(
+            f"eval://{article.article_id}", "", article.text, article.source, PUBLISHED_AT
+        )
+        if not article.is_copy:  # a copy spans incidents: its label names one
+            matched = match_document(document, rules).incident_ids
+            expected = frozenset({article.incident} if article.incident else ())
+            found = frozenset(i for i in matched if i in tracked)
+            scores.add_incidents(article.article_id, expected, found)
+        claims = article_claims(document, rules, schema, article, by_label)
+        # These sets predate candidate incidents: a new shooting's facts are no claims
+        # there, and the pipeline raises no first-report alerts for them either (a new
+        # candidate's facts in its first article are its baseline).
+        claims = [c for c in claims if c.subject in tracked or c.subject.startswith("city:")]
+        got_alerts = alerts_of(compare_article(claims, ledger, schema), sent)
+        scores.add_alerts(article.article_id, article.alerts, got_alerts)
+        if article.claims is None:
+            continue
+        got_claims = {(c.subject, c.slot, value_text(c.value)) for c in claims}
+        scores.add_claims(article.article_id, article.claims, got_claims)
+    return scores, len(articles)
+
+
+def event_set_run(args: argparse.Namespace, data: dict[str, Any]) -> EventRun:
+    """An event set through the engine, as the pipeline runs it."""
+    if args.attribution == "label":
+        raise EventSetError(
+            f"{args.eval_set.name}: --attribution label needs one labelled incident per "
+            "article; run event sets with --attribution match"
+        )
+    event_set = parse_event_set(data, args.eval_set.name)
+    rule_set = load_rule_set(ROOT / "rules")
+    slots = [s.name for s in rule_set.claims.slots]
+    return run_event_set(event_set, rule_set, SEEDS, slots)
+
+
+def print_report(scores: Scores, head: list[str], summary: dict[str, Any]) -> None:
+    """The report: alerts, claims and matching, every miss, then the JSON line."""
+    alerts, claims = scores.alerts, scores.claims
+    print(*head, sep="\n")
+    print(
+        f"alerts: precision {alerts.precision:.3f} recall {alerts.recall:.3f} "
+        f"({alerts.correct} right of {alerts.found} raised, {alerts.expected} expected)"
+    )
+    print(f"claims: precision {claims.precision:.3f} recall {claims.recall:.3f}")
+    print(*scores.slot_lines(), sep="\n")
+    print("alerts per kind:")
+    print(*scores.kind_lines(), sep="\n")
+    print(*scores.matching_lines(), sep="\n")
+    print("misses:")
+    for miss in scores.misses:
+        print(f"  {miss}")
+    print(json.dumps(summary))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,66 +235,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--set", type=Path, default=EVAL_SET, dest="eval_set")
     args = parser.parse_args(argv)
-    by_label = args.attribution == "label"
-    rules = load_rules(ROOT / "rules")
-    schema = load_claim_schema(ROOT / "rules" / "claims.yaml")
-    ledger, sent = seeded_ledger(rules, schema, by_label)
-    alert_tally = Tally()
-    slot_tallies: dict[str, Tally] = {s.name: Tally() for s in schema.slots}
-    misses: list[str] = []
-    articles = load_eval_set(schema, rules, args.eval_set)
-    for article in articles:
-        document = Document(
-            f"eval://{article.article_id}", "", article.text, article.source, PUBLISHED_AT
-        )
-        claims = article_claims(document, rules, schema, article, by_label)
-        got_alerts = alerts_of(compare_article(claims, ledger, schema), sent)
-        alert_tally.add(article.alerts, got_alerts)
-        for item in sorted(article.alerts - got_alerts):
-            misses.append(f"{article.article_id}: missed alert {item}")
-        for item in sorted(got_alerts - article.alerts):
-            misses.append(f"{article.article_id}: false alert {item}")
-        if article.claims is None:
-            continue
-        got_claims = {(c.subject, c.slot, value_text(c.value)) for c in claims}
-        for name, tally in slot_tallies.items():
-            tally.add(
-                {f for f in article.claims if f[1] == name}, {f for f in got_claims if f[1] == name}
-            )
-        for fact in sorted(article.claims - got_claims):
-            misses.append(f"{article.article_id}: missed claim {fact}")
-        for fact in sorted(got_claims - article.claims):
-            misses.append(f"{article.article_id}: extra claim {fact}")
-    claim_tally = Tally(
-        sum(t.expected for t in slot_tallies.values()),
-        sum(t.found for t in slot_tallies.values()),
-        sum(t.correct for t in slot_tallies.values()),
-    )
-    print(f"attribution: {args.attribution}")
-    counts = f"{alert_tally.correct} right of {alert_tally.found} raised"
-    print(
-        f"alerts: precision {alert_tally.precision:.3f} recall {alert_tally.recall:.3f} "
-        f"({counts}, {alert_tally.expected} expected)"
-    )
-    print(f"claims: precision {claim_tally.precision:.3f} recall {claim_tally.recall:.3f}")
-    for name, tally in slot_tallies.items():
-        print(f"  {name:26} precision {tally.precision:.3f} recall {tally.recall:.3f} "
-              f"(expected {tally.expected}, found {tally.found})")  # fmt: skip
-    print("misses:")
-    for miss in misses:
-        print(f"  {miss}")
+    data = yaml.safe_load(args.eval_set.read_text(encoding="utf-8"))
+    if is_event_set(data):
+        try:
+            run = event_set_run(args, data)
+        except EventSetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        scores, articles = run.scores, run.articles
+        head = [f"attribution: {args.attribution}", f"mode: {run.mode}"]
+        head += [f"note: {note}" for note in run.notes]
+        stances = "/".join(sorted(COUNTED_STANCES))
+        head.append(f"claims counted: stance {stances} ({run.uncounted_claims} others left out)")
+    else:
+        scores, articles = single_incident_scores(args)
+        head = [f"attribution: {args.attribution}"]
     summary = {
         "attribution": args.attribution,
-        "alert_precision": alert_tally.precision,
-        "alert_recall": alert_tally.recall,
-        "alerts_expected": alert_tally.expected,
-        "alerts_raised": alert_tally.found,
-        "claim_precision": claim_tally.precision,
-        "claim_recall": claim_tally.recall,
-        "articles": len(articles),
+        "alert_precision": scores.alerts.precision,
+        "alert_recall": scores.alerts.recall,
+        "alerts_expected": scores.alerts.expected,
+        "alerts_raised": scores.alerts.found,
+        "claim_precision": scores.claims.precision,
+        "claim_recall": scores.claims.recall,
+        "articles": articles,
         "eval_set": args.eval_set.name,
+        **scores.summary(),
     }
-    print(json.dumps(summary))
+    print_report(scores, head, summary)
     return 0
 
 

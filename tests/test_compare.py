@@ -461,3 +461,37 @@ def test_current_state_prefers_an_asserted_value_over_a_later_hedge() -> None:
     state = current_state([asserted, hedged, only_hedged])
     assert (state["shots_fired"].value, state["shots_fired"].is_hedged) == (1, False)
     assert (state["officer_injured"].value, state["officer_injured"].is_hedged) == (True, True)
+
+
+# ------------------------------------------------------- contradictions need a clash
+
+
+@given(
+    slot=st.sampled_from(sorted(SLOT_VALUES)),
+    data=st.data(),
+)
+def test_two_asserted_claims_of_equal_value_never_contradict(
+    slot: str, data: st.DataObject
+) -> None:
+    """Whatever the speakers, sources and qualifiers, an asserted value never contradicts
+    an asserted equal one: no 'ICE -> ICE' contradiction."""
+    value = data.draw(SLOT_VALUES[slot])
+    ledger = [
+        replace(data.draw(claims(slot)), value=value, stance=Stance.ASSERTS)
+        for _ in range(data.draw(st.integers(1, 3)))
+    ]
+    new = replace(data.draw(claims(slot)), value=value, stance=Stance.ASSERTS)
+    findings = compare_claim(new, ledger, shipped_schema())
+    assert all(
+        c.value != new.value
+        for f in findings
+        if f.kind is FindingKind.CONTRADICTION
+        for c in f.earlier
+    )
+
+
+def test_a_time_shortly_before_the_hour_agrees_with_a_time_just_under_it() -> None:
+    """'shortly before 7 p.m.' and 18:50 agree; 19:10 does not."""
+    earlier = claim("time", "19:00", speaker="PPB", qualifier="shortly_before")
+    assert kinds(claim("time", "18:50"), earlier) == [FindingKind.CORROBORATION]
+    assert kinds(claim("time", "19:10"), earlier) == [FindingKind.CONTRADICTION]

@@ -285,7 +285,9 @@ def test_a_federal_agent_shooting_elsewhere_is_a_candidate_new_incident(rules: R
     result = match_document(_article(CHICAGO, "2026-01-21T20:00:00"), rules)
     assert result.new_incident
     assert result.watch_evidence[0].sentence_index == 0
-    assert _incident_of(result, "opened fire on a car") is None
+    # Its sentences are the candidate's own, filed under its city and day.
+    assert [c.incident_id for c in result.new_candidates] == ["chicago-2026-01-21"]
+    assert _incident_of(result, "opened fire on a car") == "chicago-2026-01-21"
 
 
 def test_a_follow_up_naming_only_the_victim_matches_her_incident(rules: Rules) -> None:
@@ -572,8 +574,9 @@ def test_a_federal_shooting_that_is_not_tracked_stays_a_new_incident(
 ) -> None:
     """No date, place or Portland shortcut absorbs a new federal shooting into a known one."""
     result = match_document(_article(text, published), rules)
-    assert result.incident_ids == ()
+    assert result.tracked_ids == ()
     assert result.new_incident
+    assert result.incident_ids == tuple(c.incident_id for c in result.new_candidates)
 
 
 HOUSTON_FILED = """Federal agent wounds man during immigration arrest, officials say
@@ -602,8 +605,8 @@ def test_a_story_filed_from_an_untracked_city_is_not_absorbed_by_a_passing_menti
     """A shooting datelined in a city with no tracked incident, naming Minneapolis only as
     context, is a candidate new incident, not the Minneapolis shooting of the same day."""
     result = match_document(_article(HOUSTON_FILED, "2026-01-15T18:00:00"), rules)
-    assert result.incident_ids == ()
-    assert result.new_incident
+    assert result.tracked_ids == ()
+    assert [c.incident_id for c in result.new_candidates] == ["houston-2026-01-14"]
 
 
 def test_a_story_filed_elsewhere_that_names_the_victim_is_still_about_her(rules: Rules) -> None:

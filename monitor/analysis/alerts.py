@@ -8,7 +8,6 @@ alert once: storage keeps one alert per key.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,42 +74,45 @@ def draft_from_finding(finding: Finding) -> AlertDraft:
     )
 
 
-def _folded(text: str) -> str:
-    return re.sub(r"\W+", " ", text).strip().casefold()
-
-
-def draft_new_incident(result: MatchResult, document: Document) -> AlertDraft | None:
-    """A candidate new incident from the watch rule, keyed by the sentence that fits it."""
-    if not result.new_incident or not result.watch_evidence:
-        return None
-    sentence = result.sentences[result.watch_evidence[0].sentence_index].text
-    return AlertDraft(
-        dedup_key=f"{NEW_INCIDENT}|{_folded(sentence)}",
-        kind=NEW_INCIDENT,
-        subject=None,
-        incident_id=None,
-        slot=None,
-        previous=None,
-        earlier=(),
-        current={
-            "value": document.title,
-            "qualifier": None,
-            "source": document.source,
-            "speaker": None,
-            "stance": "asserts",
-            "url": document.url,
-            "published": iso(document.published_at),
-            "sentence": sentence,
-        },
-        article_url=document.url,
-        reason=f"possible new incident: {result.watch_evidence[0].reason}",
-    )
+def draft_new_incident(result: MatchResult, document: Document) -> list[AlertDraft]:
+    """One alert per candidate incident the article is first to report, keyed by the
+    candidate's id (city and day), so twenty outlets reporting it alert once."""
+    drafts = []
+    for candidate, evidence in zip(result.new_candidates, result.watch_evidence, strict=False):
+        sentence = result.sentences[evidence.sentence_index].text
+        drafts.append(
+            AlertDraft(
+                dedup_key=f"{NEW_INCIDENT}|{candidate.incident_id}",
+                kind=NEW_INCIDENT,
+                subject=candidate.incident_id,
+                incident_id=candidate.incident_id,
+                slot=None,
+                previous=None,
+                earlier=(),
+                current={
+                    "value": candidate.title,
+                    "qualifier": None,
+                    "source": document.source,
+                    "speaker": None,
+                    "stance": "asserts",
+                    "url": document.url,
+                    "published": iso(document.published_at),
+                    "sentence": sentence,
+                    "headline": document.title,
+                },
+                article_url=document.url,
+                reason=f"possible new incident: {evidence.reason}",
+            )
+        )
+    return drafts
 
 
 def draft_alerts(
     findings: Sequence[Finding], result: MatchResult, document: Document
 ) -> list[AlertDraft]:
     """Every alert an analysed article raises, in order (corroborations raise none)."""
-    drafts = [draft_from_finding(f) for f in findings if f.is_alert]
-    candidate = draft_new_incident(result, document)
-    return [*drafts, candidate] if candidate else drafts
+    # A new candidate's facts in the article that first reports it are its baseline: the
+    # new_incident alert carries them, and only later coverage raises updates.
+    new = {c.incident_id for c in result.new_candidates}
+    drafts = [draft_from_finding(f) for f in findings if f.is_alert and f.claim.subject not in new]
+    return [*draft_new_incident(result, document), *drafts]

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from monitor.analysis.dates import find_dates
+from monitor.analysis.event_identity import ArticleEvents
+from monitor.analysis.events import EventMention
 from monitor.analysis.patterns import check_budget
 from monitor.analysis.rule_values import Cue, IncidentRule
 from monitor.model import EntityHit
@@ -41,6 +43,9 @@ class Evidence:
     weight: float
     reason: str
     entity_id: str | None = None
+    # Evidence that singles one incident out (its people, its day, a look-back), as
+    # opposed to words any shooting story shares ("killed", the city's area).
+    identifying: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +137,9 @@ class IncidentScore:
 class SentenceScorer:
     """Scores stretches of an article's sentences for an incident: cues, dates, look-backs."""
 
-    def __init__(self, view: ArticleView) -> None:
+    def __init__(self, view: ArticleView, people: frozenset[str] = frozenset()) -> None:
         self.view = view
+        self.people = people  # entity ids of persons: naming one identifies an incident
 
     def score(
         self,
@@ -162,6 +168,7 @@ class SentenceScorer:
                         m.group(),
                         LOOKBACK_WEIGHT,
                         f"{m.group()!r} looks back to an earlier incident",
+                        identifying=True,
                     )
                 )
         return IncidentScore(incident.incident_id, sum(e.weight for e in evidence), tuple(evidence))
@@ -176,7 +183,13 @@ class SentenceScorer:
                 return []
             return [
                 Evidence(
-                    index, m.start(), m.end(), m.group(), cue.weight, f"{cue.label}: {m.group()!r}"
+                    index,
+                    m.start(),
+                    m.end(),
+                    m.group(),
+                    cue.weight,
+                    f"{cue.label}: {m.group()!r}",
+                    identifying=cue.identifying,
                 )
             ]
         for hit in hits:
@@ -191,6 +204,7 @@ class SentenceScorer:
                         cue.weight,
                         f"{cue.label}: {hit.alias!r}",
                         hit.entity_id,
+                        identifying=cue.identifying or hit.entity_id in self.people,
                     )
                 ]
         return []
@@ -202,7 +216,15 @@ class SentenceScorer:
             if mention.covers(incident.date):
                 reason = f"{mention.describe()}, the incident date"
                 return [
-                    Evidence(index, mention.start, mention.end, mention.words, DATE_WEIGHT, reason)
+                    Evidence(
+                        index,
+                        mention.start,
+                        mention.end,
+                        mention.words,
+                        DATE_WEIGHT,
+                        reason,
+                        identifying=mention.is_one_day,
+                    )
                 ]
         return []
 
@@ -220,7 +242,11 @@ class Attribution:
     recaps: dict[int, tuple[Recap, IncidentScore]] = field(default_factory=dict)
 
 
-def attribute_sentences(scorer: SentenceScorer, candidates: Sequence[IncidentRule]) -> Attribution:
+def attribute_sentences(
+    scorer: SentenceScorer,
+    candidates: Sequence[IncidentRule],
+    events: ArticleEvents | None = None,
+) -> Attribution:
     """Each sentence's incident: best cue score of its main clause, else the previous one's.
 
     A look-back clause after the main clause ("..., a week after an agent
@@ -228,25 +254,48 @@ def attribute_sentences(scorer: SentenceScorer, candidates: Sequence[IncidentRul
     becomes a Recap, and the sentence keeps its main clause's incident. A
     main clause with no evidence and no event of its own ("Tensions have
     risen since ...") gives the whole sentence to the recalled incident.
+
+    With `events`, a clause that reports a shooting is scored only for the
+    incidents its stated arguments allow; one that fits none (a police shooting,
+    a shooting on another day) goes to its own event: a candidate incident or
+    none. Once the story is about such an event, the sentences after it stay
+    with it unless one names an incident's people, its day or looks back.
     """
     text = scorer.view.text
+    events = events or ArticleEvents()
     found = Attribution()
     newest = max((c.date for c in candidates), default=None)
+    elsewhere = False  # the story is on an event that is no tracked incident
     for index, (start, end) in enumerate(scorer.view.spans):
         check_budget(f"attributing sentence {index}")
         cut = find_recap(text[start:end])
         main_end = end if cut is None else start + cut
-        scores = [scorer.score(c, index, start, main_end, newest) for c in candidates]
+        scores = [
+            scorer.score(c, index, start, main_end, newest)
+            if events.allows(index, False, c.incident_id)
+            else IncidentScore(c.incident_id, 0.0, ())
+            for c in candidates
+        ]
         best = _best(scores, candidates)
+        mention = events.of(index)
+        if events.is_orphan(index) and mention is not None:
+            best = _own_event(scores, mention.incident_id)
+        elif elsewhere and best is not None and not _states(mention) and not _identifies(best):
+            best = None  # generic words ("died", the area) do not leave the story
         if best is not None and _is_mixed(best, scores):
             found.mixed.append(index)
         if best is None:
             found.labels.append(found.labels[-1] if found.labels else None)
+            if events.is_orphan(index):
+                found.labels[-1] = None
         else:
             found.labels.append(best.incident_id)
             found.winners[index] = best
+        elsewhere = _is_elsewhere(found.labels[-1], candidates, events.is_orphan(index), elsewhere)
         if cut is not None:
             recap = _recap(scorer, candidates, index, main_end, end, found.labels[-1], newest)
+            if recap is not None and not events.allows(index, True, recap[0].incident_id):
+                recap = None
             if recap is not None and best is None and not EVENT_WORDS.search(text, start, main_end):
                 # The main clause names no event of its own ("Tensions have risen
                 # since ..."), unlike "The shooting came a week after ...": the
@@ -258,6 +307,37 @@ def attribute_sentences(scorer: SentenceScorer, candidates: Sequence[IncidentRul
                 if index not in found.mixed:
                     found.mixed.append(index)
     return found
+
+
+def _identifies(score: IncidentScore) -> bool:
+    """A person of the incident named, or a look-back: a date alone does not take the
+    story back from another event of the same day."""
+    return any(e.identifying and e.weight != DATE_WEIGHT for e in score.evidence)
+
+
+def _states(mention: EventMention | None) -> bool:
+    """The sentence reports a shooting with arguments of its own (a person named is
+    identifying evidence of the scorer's, when the person is an incident's)."""
+    return mention is not None and mention.states_anything
+
+
+def _own_event(scores: Sequence[IncidentScore], own: str | None) -> IncidentScore | None:
+    """The score of the candidate an orphan mention made (None: an untracked event)."""
+    for score in scores:
+        if score.incident_id == own:
+            return score if score.total > 0 else IncidentScore(own, 0.0, ())
+    return None
+
+
+def _is_elsewhere(
+    label: str | None, candidates: Sequence[IncidentRule], orphan: bool, before: bool
+) -> bool:
+    """Whether the story is now on an event that is no tracked incident."""
+    if orphan:
+        return True
+    if label is None:
+        return before
+    return any(c.incident_id == label and c.is_candidate for c in candidates)
 
 
 def _recap(

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from monitor.analysis.attribution import EVENT_WORDS, ArticleView, Evidence, SentenceScorer
 from monitor.analysis.dates import find_dates
+from monitor.analysis.places import Gazetteer, PlaceMention
 from monitor.analysis.rule_values import (
     AllCondition,
     AnyCondition,
@@ -37,7 +38,7 @@ from monitor.model import EntityHit, EntityKind
 
 # "the shooting", "Wednesday's shooting", "the Portland shooting": an event the reader
 # is taken to know already.
-_DEFINITE_SHOOTING = re.compile(
+DEFINITE_SHOOTING = re.compile(
     r"\b(the|that|this|\w+day['’]s)\s+(\w+\s+)?(shooting|killing)\b", re.IGNORECASE
 )
 # "DENVER —", "ST. PAUL, Minn. (AP) —", "MINNEAPOLIS, Jan 15 (Reuters) -": where the
@@ -190,6 +191,31 @@ class CandidateFinder:
             and not self.filed_elsewhere(incident)
         ]
 
+    def followed_candidates(self, rules: Sequence[IncidentRule]) -> list[IncidentRule]:
+        """The candidate incidents (as rules) in their window whose condition fits."""
+        whole = _scope(self.view, self.view.hits, self.view.text)
+        return [r for r in rules if self.in_window(r) and holds(r.condition, whole)]
+
+    def fits_watch(self, index: int) -> bool:
+        """The watch rule holds over sentence `index` and the ones just before it."""
+        watch = self.rules.watch
+        if watch is None:
+            return False
+        first = max(0, index - watch.window_sentences + 1)
+        start, end = self.view.spans[first][0], self.view.spans[index][1]
+        hits = [h for i in range(first, index + 1) for h in self.view.hits_by_sentence.get(i, [])]
+        return holds(watch.condition, _scope(self.view, hits, self.view.text[start:end]))
+
+    def dateline_city(self, gazetteer: Gazetteer) -> PlaceMention | None:
+        """The city the story was filed from ("ST. PAUL, Minn. —"), in title case."""
+        if self.dateline is None:
+            return None
+        found = gazetteer.find(self.view.text, *self.dateline.span(), anywhere=True)
+        if not found:
+            return None
+        city = found[0]
+        return replace(city, name=city.name.title() if city.name.isupper() else city.name)
+
     def in_window(self, incident: IncidentRule) -> bool:
         published = self.view.published
         if published is None:
@@ -217,7 +243,7 @@ class CandidateFinder:
                 continue
             hits = view.hits_by_sentence.get(index, [])
             fits_watch = watch is not None and holds(watch.condition, _scope(view, hits, sentence))
-            if not (fits_watch or _DEFINITE_SHOOTING.search(sentence)):
+            if not (fits_watch or DEFINITE_SHOOTING.search(sentence)):
                 continue
             dates = find_dates(sentence, start, view.published)
             if not any(m.is_one_day and m.covers(incident.date) for m in dates):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.analysis.candidates import DATELINE_PATTERN
-from monitor.analysis.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES
+from monitor.analysis.claim_values import COUNT_WORDS, COUNT_WORDS_WITH_ARTICLES, NAME_PATTERN
 from monitor.analysis.patterns import MAX_PATTERN_CHARS, SafePattern, check_pattern, compile_safe
 from monitor.analysis.rule_files import (
     KeyPath,
@@ -77,6 +77,8 @@ class Cue:
     pattern: SafePattern
     value: ClaimValue | None = None
     requires: SafePattern | None = None
+    # The value no longer holds ("the BCA withdrew from the investigation").
+    superseded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,7 @@ class ClaimSchema:
     hedges: SafePattern
     anaphors: SafePattern
     anaphor_slots: tuple[str, ...]
+    supersedes: SafePattern
     background_openers: SafePattern
     time_markers: SafePattern
     afternoon_cues: SafePattern
@@ -191,7 +194,8 @@ class _Builder:
         return ClaimSchema(
             slots=tuple(self._slot(name, raw) for name, raw in self.data["slots"].items()),
             agencies=agencies,
-            qualifiers=qualifiers,
+            # Time qualifiers join after the macros: no count is "shortly before" anything.
+            qualifiers={**qualifiers, **self.data.get("time_qualifiers", {})},
             say_verbs=self._any([rf"\b(?:{attribution['verbs']})\b"], ("attribution", "verbs")),
             groups=tuple(
                 (speaker, self._any(patterns, ("attribution", "groups", speaker)))
@@ -204,6 +208,7 @@ class _Builder:
             hedges=self._any(stances.get("hedges", []), ("stances", "hedges")),
             anaphors=self._any(stances.get("anaphors", []), ("stances", "anaphors")),
             anaphor_slots=tuple(stances.get("anaphor_slots", [])),
+            supersedes=self._any(stances.get("supersedes", []), ("stances", "supersedes")),
             background_openers=self._any(background.get("openers", []), ("background", "openers")),
             time_markers=self._any(
                 background.get("time_markers", []), ("background", "time_markers")
@@ -238,7 +243,8 @@ class _Builder:
         )
         person = macros["PERSON"]
         lead = rf"(?:(?P<qualifier>{quals})\s+)?(?:the\s+)?"
-        noun = rf"\s+(?:[\w'’-]+\s+){{0,3}}?{person}\b"
+        # Modifiers never span "and": "a man and a woman" is a list (counts.py), not one NP.
+        noun = rf"\s+(?:(?!and\b)[\w'’-]+\s+){{0,3}}?{person}\b"
         aliases = sorted({a for rule in agencies for a in rule.aliases}, key=len, reverse=True)
         macros["COUNT"] = rf"{lead}\b(?P<value>{COUNT_WORDS})\b"
         macros["N1"] = rf"{lead}\b(?P<value>{COUNT_WORDS_WITH_ARTICLES})\b"
@@ -252,10 +258,7 @@ class _Builder:
             rf"{not_in_partitive}(?:all\s+)?{lead}\b(?P<value>(?:{COUNT_WORDS_WITH_ARTICLES})"
             rf"{partitive}(?={noun})|no\s+one\b|nobody\b)(?:{noun})?"
         )
-        macros["NAME"] = (
-            r"(?P<value>(?-i:(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][\w'’-]+"
-            r"|[A-Z][\w'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){1,2}))"
-        )
+        macros["NAME"] = NAME_PATTERN  # claim_values.py: up to four parts, bare initials
         macros["DATELINE"] = rf"(?:{DATELINE_PATTERN}\s*)?"  # optional: most sentences have none
         macros["TIME"] = (
             r"(?P<value>\d{1,2}:\d{2}(?:\s*[ap]\.?\s?m\b\.?)?|\d{1,2}\s*[ap]\.?\s?m\b\.?|noon|midnight)"
@@ -336,7 +339,7 @@ class _Builder:
         if slot_type is SlotType.BOOLEAN and not isinstance(value, bool):
             self._problem(where, "a boolean slot's cue needs `value: true` or `value: false`")
             return None
-        return Cue(compiled, value, required)
+        return Cue(compiled, value, required, bool(raw.get("superseded", False)))
 
     def _expand(self, pattern: str, where: KeyPath) -> str | None:
         unknown = [m for m in _PLACEHOLDER.findall(pattern) if m not in self.macros]

@@ -117,7 +117,15 @@ _NOT_NAME_WORDS = {
     "september", "october", "november", "december", "the", "a", "an", "in", "on",
     "immigration", "customs", "enforcement", "border", "patrol", "department", "federal",
     "minneapolis", "portland", "minnesota", "oregon", "ice", "dhs", "fbi", "cbp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 }  # fmt: skip
+# A personal name as a cue captures it (group `value`): an honorific and a surname
+# ("Ms Good"), or two to four capitalised words ("Ana Maria Ruiz Lopez"), with a
+# middle initial, dotted or bare ("John Q. Smith", "John Q Smith").
+NAME_PATTERN = (
+    r"(?P<value>(?-i:(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][\w'’-]+"
+    r"|[A-Z][\w'’-]+(?:\s+[A-Z]\.?(?=\s+[A-Z]))?(?:\s+[A-Z][\w'’-]+){1,3}))"
+)
 # "Ms Good": an honorific and a surname (group 1).
 HONORIFIC = re.compile(r"(?-i:\b(?:Mr|Ms|Mrs|Dr)\.?\s+([A-Z][\w'’-]+))")
 
@@ -137,6 +145,8 @@ def clean_name(text: str, *, keep_titles: bool = False) -> str | None:
             words.pop(0)
     if any(w.lower().strip(".,") in _NOT_NAME_WORDS for w in words):
         return None
+    # "John Q Smith" is written "John Q. Smith" too: one spelling for both.
+    words = [f"{w}." if len(w) == 1 and w.isupper() else w for w in words]
     needed = 2
     return " ".join(words) if len(words) >= needed else None
 
@@ -189,6 +199,10 @@ QUALIFIER_WORDS: dict[str, str] = {
     "almost": "almost",
     "fewer_than": "fewer than",
     "at_most": "at most",
+    "shortly_before": "shortly before",
+    "shortly_after": "shortly after",
+    "just_before": "just before",
+    "just_after": "just after",
 }
 
 

@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+import regex
+
 from monitor.analysis.claim_schema import ClaimSchema
 from monitor.analysis.claim_values import clean_name
+from monitor.analysis.patterns import SafePattern
 
 ANAPHORIC = "<anaphoric>"
 _CAPITALISED_RUN = re.compile(r"(?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)")
@@ -51,27 +54,90 @@ class Attribution:
 def find_attributions(
     clause: str, offset: int, mentions: list[Mention], schema: ClaimSchema, city: str | None
 ) -> list[Attribution]:
-    """Every attribution in `clause` (which starts at `offset` in its sentence)."""
+    """Every attribution in `clause` (which starts at `offset` in its sentence).
+
+    A verb of saying inside a quotation ("'He told me he fired,' Frey said") is the
+    quoted person's, not the speaker's: when the clause has an attribution outside
+    quotation marks, those inside do not count.
+    """
     found: list[Attribution] = []
+    city = _named_city(clause, schema) or city
     for verb in schema.say_verbs.finditer(clause):
         speaker = _passive_speaker(clause, verb.end(), offset, mentions, schema, city)
-        span_start = _span_start(clause, verb.start())
-        if not clause[span_start : verb.start()].strip():
-            # "Vance weighed in Thursday, saying ...": the subject is before the comma.
-            span_start = _span_start(clause, max(0, span_start - 1))
-        speaker = speaker or _resolve(
-            clause, span_start, verb.start(), offset, mentions, schema, city
-        )
+        speaker = speaker or _subject_speaker(clause, verb, offset, mentions, schema, city)
         if speaker:
             found.append(Attribution(verb.start(), speaker))
     for according in _ACCORDING_TO.finditer(clause):
         tail = clause[according.end() :]
         stop = _SPAN_BREAK.search(tail)
         end = according.end() + (stop.start() if stop else len(tail))
-        speaker = _resolve(clause, according.end(), end, offset, mentions, schema, city)
+        # "according to the city": the article belongs to the name ("the city").
+        named_from = according.start() + len("according to")
+        speaker = _resolve(clause, named_from, end, offset, mentions, schema, city)
         if speaker:
             found.append(Attribution(according.start(), speaker))
-    return sorted(found, key=lambda a: a.position)
+    quoted = _quoted_spans(clause)
+    outside = [f for f in found if not any(a < f.position < b for a, b in quoted)]
+    return sorted(outside or found, key=lambda a: a.position)
+
+
+def _named_city(clause: str, schema: ClaimSchema) -> str | None:
+    """The one city with a known police force the clause names ("police in Portland")."""
+    named = {
+        city
+        for city in schema.police_by_city
+        if re.search(rf"(?<![\w.]){re.escape(city)}\b", clause, re.IGNORECASE)
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+def _subject_speaker(
+    clause: str,
+    verb: regex.Match[str],
+    offset: int,
+    mentions: list[Mention],
+    schema: ClaimSchema,
+    city: str | None,
+) -> str | None:
+    """Who a verb of saying has for its subject: before it, or after it when inverted."""
+    span_start = _span_start(clause, verb.start())
+    before = clause[span_start : verb.start()]
+    if not before.strip():
+        # '..., said Jane Roe, a spokeswoman': after a quotation or comma the speaker
+        # may follow the verb.
+        after = _SPAN_BREAK.search(clause, verb.end())
+        after_end = len(clause) if after is None else after.start()
+        inverted = _resolve(clause, verb.end(), after_end, offset, mentions, schema, city)
+        if inverted and inverted != ANAPHORIC:
+            return inverted
+        # "Vance weighed in Thursday, saying ...": the subject is before the comma.
+        span_start = _span_start(clause, max(0, span_start - 1))
+    elif _NO_SUBJECT.fullmatch(before):
+        # "DHS, which had initially said ...", "..., now says": the subject is the
+        # stretch before.
+        span_start = _span_start(clause, max(0, span_start - 1))
+    return _resolve(clause, span_start, verb.start(), offset, mentions, schema, city)
+
+
+# A stretch before a verb of saying that holds no subject of its own.
+_NO_SUBJECT = re.compile(
+    r"\s*(?:(?:which|who|that|and|now|later|also|since|then|initially|originally|first|"
+    r"earlier|previously|itself|had|has|have|in\s+a\s+statement)\s*)*",
+    re.IGNORECASE,
+)
+
+
+def _quoted_spans(clause: str) -> list[tuple[int, int]]:
+    """(open, close) positions of the quotations a clause holds."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for position, char in enumerate(clause):
+        if char == "“" or (char == '"' and opened is None):
+            opened = position
+        elif char in '"”' and opened is not None:
+            spans.append((opened, position))
+            opened = None
+    return spans
 
 
 _PASSIVE_BY = re.compile(r"\s+by\s+(?:the\s+)?([^,.;]{1,60}?)(?=\s+as\b|[,.;]|$)", re.IGNORECASE)
@@ -218,23 +284,154 @@ _DISPUTES_OTHERS = re.compile(
 )
 
 
-def stance_of(clause: str, value_end: int, schema: ClaimSchema) -> Stance:
-    """The stance of a value ending at `value_end` in `clause`.
+def stance_of(
+    clause: str,
+    value_end: int,
+    schema: ClaimSchema,
+    *,
+    value_start: int | None = None,
+    slot: str | None = None,
+) -> Stance:
+    """The stance of a value spanning clause[value_start:value_end] of slot `slot`.
 
-    A dispute word anywhere in the clause ("..., a claim the mayor called
-    garbage") disputes it. Denials and hedges ("allegedly", "did not confirm")
-    only count before the value ends: "killed after reportedly ramming" hedges
-    the ramming, not the killing.
+    A dispute targets the account (the slots of `anaphor_slots`: "..., a claim the
+    mayor called garbage" disputes the self-defence wherever the word is), and any
+    other value only when it names it: the value stands inside the dispute
+    ("..., not two as officials said") or in the clause it governs ("disputed that
+    she was 37"). So "which video disputed" after a recap, or "a lawsuit based on
+    lies by an agent", disputes no name, age or agency. Denials and hedges govern
+    their own predicate only: they must come before the value, and "two men who
+    allegedly joined the attack were taken into custody" hedges the joining, not
+    the custody. Without `slot` every slot counts as the account (the old reading).
     """
-    others = _DISPUTES_OTHERS.search(clause)
-    if schema.disputes.search(clause) and not (others and value_end <= others.start()):
+    start = value_end if value_start is None else value_start
+    is_account = slot is None or slot in schema.anaphor_slots
+    if _is_disputed(clause, start, value_end, schema, is_account=is_account):
         return Stance.DISPUTES
-    before = clause[:value_end]
-    if schema.denies.search(before):
+    if _governed(schema.denies, clause, value_end):
         return Stance.DENIES
-    if schema.hedges.search(before):
+    if _governed(schema.hedges, clause, value_end):
         return Stance.HEDGES
     return Stance.ASSERTS
+
+
+def _is_disputed(
+    clause: str, value_start: int, value_end: int, schema: ClaimSchema, *, is_account: bool
+) -> bool:
+    others = _DISPUTES_OTHERS.search(clause)
+    if is_account:
+        return bool(schema.disputes.search(clause)) and not (others and value_end <= others.start())
+    for word in schema.disputes.finditer(clause):
+        if word.start() <= value_start < word.end():
+            return True  # ", not two as officials said": the value is the disputed one
+        if value_end <= word.start() and _COUNTER.match(clause, word.start()):
+            return True  # "three were wounded, not two as ...": a counter-claim to it
+        if word.end() <= value_start and _names_its_object(clause[word.end() : value_start]):
+            return True
+    return False
+
+
+# ", not two as officials said" after a value: the value is said against another.
+_COUNTER = re.compile(r",\s+not\s+(?:[\w,.'’-]+\s+){1,4}?as\s+", re.IGNORECASE)
+
+# Between a dispute word and the value it names: a complement ("that", "whether"),
+# within one stretch of the clause.
+_COMPLEMENT = re.compile(r"\b(?:that|whether)\b", re.IGNORECASE)
+_STRETCH_BREAK = re.compile(r"[,;:()\u2014]|\s-\s|\s--\s")
+
+
+def _names_its_object(gap: str) -> bool:
+    """Whether the text between a dispute word and a value links them: 'disputed that'."""
+    return (
+        len(gap) <= 120
+        and _STRETCH_BREAK.search(gap) is None
+        and _COMPLEMENT.search(gap) is not None
+    )
+
+
+def _governed(words: SafePattern, clause: str, value_end: int) -> bool:
+    """Whether a denial or hedge before the value governs the predicate that states it."""
+    return any(
+        word.start() < value_end <= scope_end(clause, word.start(), word.end())
+        for word in words.finditer(clause[:value_end])
+    )
+
+
+# A hedge inside a relative clause ("who allegedly joined") ends where the main
+# verb follows; a coordinated predicate ("... and were taken into custody") is a
+# new predicate; a comma ends it, but for a sentence adverb ("Reportedly, ...").
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which)\b", re.IGNORECASE)
+_MAIN_VERB = re.compile(
+    r"\s(?:is|are|was|were|remains?|remained|has been|have been|had been)\b", re.IGNORECASE
+)
+_NEW_PREDICATE = re.compile(
+    r"[;\u2014]|\sand\s+(?=(?:is|are|was|were|has|have|had|later|then|also|remains?|remained)\b)"
+    r"|,(?!\s*\d{1,3},)",
+    re.IGNORECASE,
+)
+_OPENING_WORDS = re.compile(r"^\W*(?:(?:but|and|so|yet|however)\W+)?$", re.IGNORECASE)
+
+
+def scope_end(clause: str, word_start: int, word_end: int) -> int:
+    """Where the predicate governed by a hedge or denial at clause[word_start:word_end] ends."""
+    if _OPENING_WORDS.match(clause[:word_start]):
+        return len(clause)  # "Reportedly, two were hurt": a sentence adverb governs it all
+    end = len(clause)
+    stop = _NEW_PREDICATE.search(clause, word_end)
+    if stop is not None:
+        end = stop.start()
+    relative = _last_relative(clause[:word_start])
+    if relative is not None:
+        verb = _MAIN_VERB.search(clause, word_end, end)
+        if verb is not None:
+            end = verb.start()
+    return end
+
+
+def _last_relative(before: str) -> re.Match[str] | None:
+    """The relative pronoun opening the stretch a word stands in, if any."""
+    found = None
+    for candidate in _RELATIVE.finditer(before):
+        found = candidate
+    if found is None or _STRETCH_BREAK.search(before, found.end()) is not None:
+        return None
+    return found
+
+
+# Where an earlier account's words end: a stretch break, or the new account ("now
+# says", "later", "but"). A marker ending in "from" ends at "to" ("from two to three").
+_EARLIER_ENDS = re.compile(
+    r"[;:()\u2014]|,(?!\s*\d{1,3},)|\b(?:now|later|since|subsequently|instead|but|then)\b"
+    r"|\bto\s+(?:say|show|state|reflect|read)\b",
+    re.IGNORECASE,
+)
+_FROM_ENDS = re.compile(r"\bto\b", re.IGNORECASE)
+_AS_EARLIER = re.compile(
+    r"\bnot\s+(?P<old>(?:[\w,.'’-]+\s+){1,4}?)as\s+(?:[\w'’-]+\s+){0,2}?"
+    r"(?:initially|originally|first|earlier|previously)\s+(?:said|stated|reported|claimed)",
+    re.IGNORECASE,
+)
+
+
+def is_superseded(clause: str, value_start: int, value_end: int, schema: ClaimSchema) -> bool:
+    """Whether clause[value_start:value_end] is an earlier, replaced account.
+
+    "An earlier statement had said a single shot was fired", "DHS initially said",
+    "revised the count from two to three" (the two), "three shots, not one as first
+    reported" (the one): the speaker has since said otherwise, so the value is history.
+    """
+    for earlier in _AS_EARLIER.finditer(clause):
+        if earlier.start("old") <= value_start < earlier.end("old"):
+            return True
+    for marker in schema.supersedes.finditer(clause[:value_end]):
+        if marker.end() > value_end:
+            continue
+        ends = _FROM_ENDS if marker.group(0).lower().endswith("from") else _EARLIER_ENDS
+        stop = ends.search(clause, marker.end())
+        scope_end = len(clause) if stop is None else stop.start()
+        if max(value_start, marker.start()) < scope_end and value_end <= scope_end:
+            return True
+    return False
 
 
 def quote_open_after(text: str, *, was_open: bool) -> bool:

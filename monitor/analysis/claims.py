@@ -18,12 +18,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from monitor.analysis.claim_people import bound_value, people_mentions
 from monitor.analysis.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
 from monitor.analysis.claim_values import (
     AT_LEAST,
-    HONORIFIC,
     canonical_person,
-    display_name,
     parse_count,
     parse_time,
 )
@@ -36,11 +35,14 @@ from monitor.analysis.claim_voice import (
     disowns_previous,
     find_attributions,
     is_open_question,
+    is_superseded,
     quote_open_after,
     stance_of,
     starts_in_quote,
 )
+from monitor.analysis.counts import group_sizes, settle_singular_counts
 from monitor.analysis.patterns import RuleMatch, check_budget
+from monitor.analysis.roles import Cast, cast_from_entities
 from monitor.analysis.rule_values import Rules
 from monitor.model import Document, Entity, EntityHit, EntityKind, Sentence
 
@@ -83,6 +85,9 @@ class Claim:
     article_url: str
     published_at: datetime | None
     incident_id: str | None = None  # the incident the sentence was attributed to
+    # Stated as an earlier, replaced account ("had said", "initially said"): history the
+    # ledger keeps, never the current value nor news of its own.
+    superseded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,7 @@ class _ArticleState:
     in_quote: bool = False
     previous_incident: str | None = None
     claims: list[Claim] = field(default_factory=list)
+    cast: Cast = field(default_factory=Cast)  # who is who: victim, shooter, others
 
 
 def extract_claims(
@@ -125,15 +131,16 @@ def extract_claims(
     context: ExtractionContext,
 ) -> list[Claim]:
     """Every claim the article's sentences make, in article order."""
-    state = _ArticleState()
+    state = _ArticleState(cast=cast_from_entities(context.entities))
     is_afternoon = bool(schema.afternoon_cues.search(document.text))
     for sentence in sentences:
         check_budget(f"extracting claims from sentence {sentence.index}")
-        mentions = _mentions(sentence, hits, context)
+        mentions = people_mentions(sentence, hits, context.entities)
+        state.cast.learn_sentence(sentence.text)
         _extract_sentence(document, sentence, mentions, schema, context, state, is_afternoon)
         if sentence.incident_id is not None:
             state.previous_incident = sentence.incident_id
-    return state.claims
+    return settle_singular_counts(state.claims, group_sizes(sentences))
 
 
 def _extract_sentence(
@@ -164,7 +171,9 @@ def _extract_sentence(
             speaker = _named(subject, state) if subject else speaker
         previous = (start, end)
         regions = _regions(clause, start, sentence, mentions, schema, context)
-        new = _clause_claims(clause, start, regions, speaker, schema, is_afternoon, context)
+        new = _clause_claims(
+            clause, start, regions, speaker, schema, is_afternoon, context, state.cast
+        )
         if not new:
             new = _anaphoric_dispute(clause, speaker, schema, state)
         if is_disowned:
@@ -287,6 +296,7 @@ def _clause_claims(
     schema: ClaimSchema,
     is_afternoon: bool,
     context: ExtractionContext,
+    cast: Cast,
 ) -> list[Claim]:
     found: list[Claim] = []
     is_title_case = _is_title_case(clause)
@@ -300,7 +310,11 @@ def _clause_claims(
             normalised = _normalise(slot, cue, value, match, schema, is_afternoon, context)
             if normalised is None or is_open_question(clause, match.end()):
                 continue
-            stance = stance_of(clause, match.end(), schema)
+            if (normalised := bound_value(slot, clause, match, normalised, cast)) is None:
+                continue  # another person's age, name or condition (roles.py)
+            stance = stance_of(
+                clause, match.end(), schema, value_start=match.start(), slot=slot.name
+            )
             subject = _subject(slot, region.incident_id, context)
             if subject is None:
                 continue
@@ -317,6 +331,8 @@ def _clause_claims(
                 article_url="",
                 published_at=None,
                 incident_id=region.incident_id,
+                superseded=cue.superseded
+                or is_superseded(clause, match.start(), match.end(), schema),
             )
             if claim not in found:
                 found.append(claim)
@@ -421,34 +437,6 @@ def _stamped(claim: Claim, document: Document, sentence: Sentence, incident: str
         published_at=document.published_at,
         incident_id=claim.incident_id or incident,
     )
-
-
-# ---------------------------------------------------------------------- mentions
-
-
-def _mentions(
-    sentence: Sentence, hits: Sequence[EntityHit], context: ExtractionContext
-) -> list[Mention]:
-    """People named in the sentence (sentence-local offsets): matcher hits and full names."""
-    people = {e.entity_id: e for e in context.entities if e.kind is EntityKind.PERSON}
-    text = sentence.text.replace("’", "'")
-    found: dict[tuple[int, int], str] = {}
-    for hit in hits:
-        if hit.sentence_index == sentence.index and hit.entity_id in people:
-            found[(hit.start - sentence.start, hit.end - sentence.start)] = hit.entity_id
-    for entity in people.values():
-        for alias in entity.aliases:
-            # Surnames alone ("Frey said") count only capitalised, as names are.
-            flags = re.IGNORECASE if len(alias.split()) >= 2 else 0
-            for named in re.finditer(rf"\b{re.escape(alias)}\b", text, flags):
-                found.setdefault((named.start(), named.end()), entity.entity_id)
-        for titled in HONORIFIC.finditer(text):
-            if titled.group(1) in entity.aliases:
-                found.setdefault((titled.start(), titled.end()), entity.entity_id)
-    return [
-        Mention(start, end, entity_id, display_name(people[entity_id]))
-        for (start, end), entity_id in sorted(found.items())
-    ]
 
 
 # ------------------------------------------------------------------------ context

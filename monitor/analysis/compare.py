@@ -12,7 +12,7 @@ Pure and deterministic: the same ledger and claim give the same findings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from monitor.analysis.claim_schema import ChangeAction, ClaimSchema, ClaimValue, SlotRule, SlotType
@@ -58,17 +58,18 @@ class Relation(StrEnum):
 
 def compare_claim(claim: Claim, ledger: Sequence[Claim], schema: ClaimSchema) -> list[Finding]:
     """The findings for one claim against the earlier claims (oldest first)."""
-    slot = schema.slot(claim.slot)
-    if claim.stance is Stance.HEDGES or claim.value in slot.absent:
-        return []
-    asserted = [
-        c
-        for c in ledger
-        if c.subject == claim.subject
-        and c.slot == claim.slot
-        and c.stance is Stance.ASSERTS
-        and c.value not in slot.absent
+    return [
+        checked
+        for finding in _findings(claim, ledger, schema)
+        if (checked := _incompatible_only(finding, schema)) is not None
     ]
+
+
+def _findings(claim: Claim, ledger: Sequence[Claim], schema: ClaimSchema) -> list[Finding]:
+    slot = schema.slot(claim.slot)
+    if claim.stance is Stance.HEDGES or claim.value in slot.absent or claim.superseded:
+        return []  # a superseded value is history, never news of its own
+    asserted = _standing(claim, ledger, slot, schema)
     if claim.stance in (Stance.DISPUTES, Stance.DENIES):
         known = [
             c
@@ -89,6 +90,68 @@ def compare_claim(claim: Claim, ledger: Sequence[Claim], schema: ClaimSchema) ->
     if not asserted:
         return _first(claim, slot, ledger)
     return _change(claim, asserted, slot, schema)
+
+
+def _standing(
+    claim: Claim, ledger: Sequence[Claim], slot: SlotRule, schema: ClaimSchema
+) -> list[Claim]:
+    """The asserted values of the claim's slot that still stand, oldest first.
+
+    A superseded claim ("DHS had initially said one shot") retires the same speaker's
+    earlier claims of that value. Retired and superseded values are only what the
+    slot's history compares with when nothing else stands: then the new value is an
+    update or contradiction of the earlier account, not a first report.
+    """
+    of_slot = [
+        c
+        for c in ledger
+        if c.subject == claim.subject
+        and c.slot == claim.slot
+        and c.stance is Stance.ASSERTS
+        and c.value not in slot.absent
+    ]
+    current = [
+        c
+        for position, c in enumerate(of_slot)
+        if not c.superseded and not _retired(c, of_slot[position + 1 :], slot, schema)
+    ]
+    return current or of_slot
+
+
+def _retired(claim: Claim, later: Sequence[Claim], slot: SlotRule, schema: ClaimSchema) -> bool:
+    """Whether a later superseded claim of the same speaker says this value was replaced.
+
+    The outlets' own voice counts as one speaker here: "the BCA withdrew from the
+    investigation" in one outlet retires "the BCA is investigating" in another.
+    """
+    return any(
+        c.superseded
+        and c.speaker == claim.speaker
+        and relation(slot, c, claim, schema) is Relation.SAME
+        for c in later
+    )
+
+
+def _incompatible_only(finding: Finding, schema: ClaimSchema) -> Finding | None:
+    """The rule for contradictions: two incompatible values, never an asserted value
+    against an equal one ("ICE -> ICE"). Earlier claims equal to an asserted new value
+    are dropped from a contradiction, and with none left it is no finding. A dispute or
+    denial of a value is incompatible with it, so it stands."""
+    claim = finding.claim
+    if finding.kind is not FindingKind.CONTRADICTION or claim.stance in (
+        Stance.DISPUTES,
+        Stance.DENIES,
+    ):
+        return finding
+    slot = schema.slot(claim.slot)
+    clashing = tuple(
+        c
+        for c in finding.earlier
+        if c.value != claim.value and relation(slot, claim, c, schema) is not Relation.SAME
+    )
+    if not clashing:
+        return None
+    return finding if clashing == finding.earlier else replace(finding, earlier=clashing)
 
 
 def _first(claim: Claim, slot: SlotRule, ledger: Sequence[Claim]) -> list[Finding]:
@@ -249,11 +312,32 @@ def _agency_relation(new: str, old: str, schema: ClaimSchema) -> Relation:
     return Relation.DIFFER
 
 
+# Minutes a time qualifier opens before and after the stated time: "shortly before
+# 7 p.m." agrees with 18:45, never with 19:10.
+_TIME_WINDOWS: dict[str, tuple[int, int]] = {
+    "shortly_before": (20, 0),
+    "just_before": (10, 0),
+    "shortly_after": (0, 20),
+    "just_after": (0, 10),
+}
+
+
 def _time_relation(new: Claim, old: Claim, tolerance_min: int) -> Relation:
-    new_minutes = time_readings(str(new.value), new.qualifier)
-    old_minutes = time_readings(str(old.value), old.qualifier)
-    close = any(abs(a - b) <= tolerance_min for a in new_minutes for b in old_minutes)
+    new_spans = _time_spans(new)
+    old_spans = _time_spans(old)
+    close = any(
+        a_low - tolerance_min <= b_high and b_low - tolerance_min <= a_high
+        for a_low, a_high in new_spans
+        for b_low, b_high in old_spans
+    )
     return Relation.SAME if close else Relation.DIFFER
+
+
+def _time_spans(claim: Claim) -> list[tuple[int, int]]:
+    """Each reading of a claimed time as a window of minutes (a point, unless qualified)."""
+    before, after = _TIME_WINDOWS.get(claim.qualifier or "", (0, 0))
+    readings = time_readings(str(claim.value), claim.qualifier)
+    return [(minute - before, minute + after) for minute in sorted(readings)]
 
 
 # ----------------------------------------------------------------------- articles
@@ -265,16 +349,20 @@ def compare_article(
     """Findings for one article's claims, in order, against the ledger.
 
     Claims of one article do not update or contradict each other: a value is
-    compared with the ledger only. The exception is an explicit dispute, which
+    compared with the ledger and with the values the article itself says were
+    replaced ("had initially said one shot"), which come first. The exception is an
+    explicit dispute, which
     may target a value asserted earlier in the same article ("federal officials
     say self-defence, but local officials disputed that claim"). Findings with
     equal alert keys are reported once.
     """
     findings: list[Finding] = []
     keys: set[str] = set()
+    # What the article itself says was replaced comes before everything it says now.
+    earlier = [c for c in claims if c.superseded]
     for position, claim in enumerate(claims):
         disputed = claim.stance in (Stance.DISPUTES, Stance.DENIES)
-        base = [*ledger, *claims[:position]] if disputed else ledger
+        base = [*ledger, *earlier, *claims[:position]] if disputed else [*ledger, *earlier]
         for finding in compare_claim(claim, base, schema):
             key = alert_key(finding)
             if finding.is_alert and key in keys:

@@ -24,8 +24,15 @@ import regex
 
 from monitor.analysis.alerts import AlertDraft, draft_alerts
 from monitor.analysis.claim_schema import ClaimSchema, load_claim_schema
-from monitor.analysis.claims import Claim, city_slug, context_from_rules, extract_claims
+from monitor.analysis.claims import (
+    Claim,
+    ExtractionContext,
+    city_slug,
+    context_from_rules,
+    extract_claims,
+)
 from monitor.analysis.compare import Finding, FindingKind, compare_article
+from monitor.analysis.events import CandidateIncident
 from monitor.analysis.match import MatchResult, match_document
 from monitor.analysis.patterns import AnalysisBudget, spending
 from monitor.analysis.rule_values import Rules
@@ -157,8 +164,10 @@ class Analysis:
 
 
 def ledger_subjects(result: MatchResult, rules: Rules) -> set[str]:
-    """The ledger subjects an article's claims can touch: its incidents and their cities."""
+    """The ledger subjects an article's claims can touch: its incidents and candidates
+    (each has its own ledger) and their cities."""
     cities = {i.incident_id: city_slug(i.city) for i in rules.incidents}
+    cities.update((c.incident_id, city_slug(c.city)) for c in result.new_candidates)
     subjects = set(result.incident_ids)
     subjects.update(f"city:{cities[i]}" for i in result.incident_ids if i in cities)
     return subjects
@@ -188,6 +197,7 @@ def analyse_claims(
     claims: list[Claim] = []
     if result.incident_ids:  # claims are filed under incidents: none, nothing to extract
         context = context_from_rules(rule_set.rules, result.incident_ids)
+        context = with_candidate_cities(context, result)
         with spending(budget):
             claims = extract_claims(
                 document, result.sentences, result.hits, rule_set.claims, context
@@ -203,11 +213,26 @@ def analyse_claims(
 
 
 def match(
-    document: Document, rule_set: RuleSet, budget: AnalysisBudget | None = None
+    document: Document,
+    rule_set: RuleSet,
+    budget: AnalysisBudget | None = None,
+    candidates: Sequence[CandidateIncident] = (),
 ) -> MatchResult:
-    """The first, ledger-free step: which incidents and sentences the article is about."""
+    """The first, ledger-free step: which incidents (tracked, or candidates known from
+    earlier articles) and sentences the article is about, and the events it reports."""
     with spending(budget):
-        return match_document(document, rule_set.rules)
+        return match_document(document, rule_set.rules, candidates)
+
+
+def with_candidate_cities(context: ExtractionContext, result: MatchResult) -> ExtractionContext:
+    """The extraction context, knowing the cities of the article's candidate incidents."""
+    cities = dict(context.city_by_incident)
+    for event in result.events:
+        if event.incident_id and event.incident_id not in cities and event.city:
+            cities[event.incident_id] = city_slug(event.city)
+    for candidate in result.new_candidates:
+        cities[candidate.incident_id] = city_slug(candidate.city)
+    return replace(context, city_by_incident=cities)
 
 
 # How far back from the cap a paragraph break may end the analysed text.

@@ -39,7 +39,9 @@ def current_state(claims: Sequence[Claim]) -> dict[str, SlotState]:
     """
     state: dict[str, SlotState] = {}
     for slot in dict.fromkeys(c.slot for c in claims):
-        of_slot = [c for c in claims if c.slot == slot]
+        # A superseded claim ("had initially said", "withdrew") is history, never the
+        # current value, and retires what its speaker said of that value before it.
+        of_slot = _standing([c for c in claims if c.slot == slot])
         stated = [c for c in of_slot if c.stance is Stance.ASSERTS]
         is_hedged = not stated
         if is_hedged:
@@ -53,3 +55,17 @@ def current_state(claims: Sequence[Claim]) -> dict[str, SlotState]:
             slot, latest.value, latest.qualifier, _unique(same), _unique(against), is_hedged
         )
     return state
+
+
+def _standing(of_slot: list[Claim]) -> list[Claim]:
+    """A slot's claims less superseded ones and those a later superseded claim retires."""
+    return [
+        c
+        for position, c in enumerate(of_slot)
+        if not c.superseded
+        and not any(
+            later.superseded
+            and (later.subject, later.speaker, later.value) == (c.subject, c.speaker, c.value)
+            for later in of_slot[position + 1 :]
+        )
+    ]

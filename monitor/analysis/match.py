@@ -18,8 +18,9 @@ and its mentions, not on how many aliases the rules define.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from monitor.analysis.attribution import (
     ArticleView,
@@ -28,12 +29,23 @@ from monitor.analysis.attribution import (
     Recap,
     SentenceScorer,
     attribute_sentences,
+    find_recap,
 )
-from monitor.analysis.candidates import CandidateFinder, IncidentPlaces, watch_evidence
+from monitor.analysis.candidates import DEFINITE_SHOOTING, CandidateFinder, IncidentPlaces
 from monitor.analysis.entities import EntityFinder
+from monitor.analysis.event_identity import (
+    ArticleEvents,
+    ArticleFacts,
+    candidate_event,
+    known_event,
+    resolve_events,
+)
+from monitor.analysis.events import CandidateIncident, Clause, EventMention, Shooter
+from monitor.analysis.incident_arguments import candidate_rule
+from monitor.analysis.places import city_key
 from monitor.analysis.rule_values import IncidentRule, Rules
 from monitor.analysis.sentences import split_sentences
-from monitor.model import Document, EntityHit, Sentence
+from monitor.model import Document, EntityHit, EntityKind, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +67,7 @@ class IncidentMatch:
     weight: float
     sentence_indexes: tuple[int, ...]
     evidence: tuple[Evidence, ...]
+    candidate: bool = False  # a candidate incident (events.py), not a tracked one
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +86,20 @@ class MatchResult:
     mixed_sentences: tuple[int, ...] = ()
     # Look-back clauses scored apart from their sentence's main clause.
     recaps: tuple[Recap, ...] = ()
+    # Every shooting the article reports, with the incident each went to (events.py).
+    events: tuple[EventMention, ...] = ()
+    # Candidate incidents this article is the first to report.
+    new_candidates: tuple[CandidateIncident, ...] = ()
 
     @property
     def incident_ids(self) -> tuple[str, ...]:
-        """The ids of the matched incidents, best first."""
+        """The ids of the matched incidents and candidates, best first."""
         return tuple(m.incident_id for m in self.incidents)
+
+    @property
+    def tracked_ids(self) -> tuple[str, ...]:
+        """The ids of the matched tracked incidents (from incidents.yaml), best first."""
+        return tuple(m.incident_id for m in self.incidents if not m.candidate)
 
     def sentences_of(self, incident_id: str) -> tuple[Sentence, ...]:
         """The sentences attributed to one incident."""
@@ -88,16 +110,24 @@ class MatchResult:
         return next((r for r in self.recaps if r.sentence_index == sentence_index), None)
 
 
+# Unicode hyphens and spaces in their plain form, one character for one so offsets
+# hold: cues and values are written with "-" and " " ("37-year-old").
+_PLAIN_FORMS = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "}
+)
+
+
 def analysed_text(document: Document) -> str:
-    """The text matching works on: the title (if any) as a first paragraph, then the body.
+    """The text matching works on: the title (if any) as a first paragraph, then the body,
+    with Unicode hyphens and spaces made plain.
 
     Plain-text articles keep their headline as the body's first line; it is not
     repeated, or every claim in a headline would be read twice.
     """
     title = document.title.strip()
     if not title or document.text.lstrip().startswith(title):
-        return document.text
-    return f"{title}\n\n{document.text}"
+        return document.text.translate(_PLAIN_FORMS)
+    return f"{title}\n\n{document.text}".translate(_PLAIN_FORMS)
 
 
 # ------------------------------------------------------------------------- the matcher
@@ -112,39 +142,194 @@ class Matcher:
         self.places = IncidentPlaces(
             rules.incidents, self.entity_finder.entities, self.entity_finder.tags_of
         )
+        self.people = frozenset(e.entity_id for e in rules.entities if e.kind is EntityKind.PERSON)
+        self.known_events = {
+            i.incident_id: known_event(
+                i, rules.gazetteer, self.places.condition_people[i.incident_id]
+            )
+            for i in rules.incidents
+        }
+        self._candidate_rules: dict[CandidateIncident, IncidentRule] = {}
+        # Place entities that are cities in the gazetteer (not states or areas).
+        self.cities = frozenset(
+            e.entity_id
+            for e in rules.entities
+            if e.kind is EntityKind.PLACE
+            and any(city_key(a) in rules.gazetteer.cities for a in e.aliases)
+        )
 
-    def match(self, document: Document) -> MatchResult:
-        """Match one article; never raises on messy text."""
+    def match(
+        self, document: Document, candidates: Sequence[CandidateIncident] = ()
+    ) -> MatchResult:
+        """Match one article, with the candidate incidents known so far; never raises on
+        messy text."""
         text = analysed_text(document)
         spans = split_sentences(text)
         hits = self.entity_finder.find_hits(text, spans)
         published = None if document.published_at is None else document.published_at.date()
         view = ArticleView(text, spans, hits, published, self.entity_finder.tags_of)
-        return self._result(document.url, view)
+        return self._result(document.url, view, candidates)
 
-    def _result(self, url: str, view: ArticleView) -> MatchResult:
-        """Candidates, then sentence attribution, then the summary per incident."""
-        scorer = SentenceScorer(view)
-        candidates = CandidateFinder(self.rules, self.places, scorer).candidates()
-        found = attribute_sentences(scorer, candidates)
-        incidents = _incident_matches(candidates, found)
-        unattributed = {i for i, label in enumerate(found.labels) if label is None}
-        watch = watch_evidence(self.rules.watch, view, unattributed)
+    def candidate_rule(self, candidate: CandidateIncident) -> IncidentRule:
+        """A candidate as an incident rule, compiled once per candidate."""
+        rule = self._candidate_rules.get(candidate)
+        if rule is None:
+            if len(self._candidate_rules) > _MAX_CANDIDATE_RULES:
+                self._candidate_rules.clear()
+            rule = self._candidate_rules[candidate] = candidate_rule(candidate)
+        return rule
+
+    def _result(
+        self, url: str, view: ArticleView, known: Sequence[CandidateIncident]
+    ) -> MatchResult:
+        """Candidates, events, then sentence attribution, then the summary per incident."""
+        scorer = SentenceScorer(view, self.people)
+        finder = CandidateFinder(self.rules, self.places, scorer)
+        tracked = finder.candidates()
+        followed = finder.followed_candidates([self.candidate_rule(c) for c in known])
+        events = self._events(view, finder, [*self.rules.incidents], known)
+        new_rules = [self.candidate_rule(c) for c in events.new_candidates]
+        followed = [r for r in followed if _is_reported(r, events, self.known_events)]
+        dated = [i for i in self.rules.incidents if i not in tracked and _is_dated(i, events, view)]
+        in_play = [*tracked, *dated, *followed, *new_rules]
+        found = attribute_sentences(scorer, in_play, events)
+        incidents = _incident_matches(in_play, found)
         sentences = tuple(
             Sentence(i, view.text[s:e], s, e, found.labels[i])
             for i, (s, e) in enumerate(view.spans)
         )
+        watch = _candidate_evidence(events, view, self.rules)
         return MatchResult(
             url=url,
             text=view.text,
             incidents=incidents,
-            new_incident=bool(watch),
+            new_incident=bool(events.new_candidates),
             watch_evidence=watch,
             hits=tuple(view.hits),
             sentences=sentences,
             mixed_sentences=tuple(found.mixed),
             recaps=tuple(r for r, _ in found.recaps.values()),
+            events=_placed_mentions(events, found),
+            new_candidates=tuple(events.new_candidates),
         )
+
+    def _events(
+        self,
+        view: ArticleView,
+        finder: CandidateFinder,
+        incidents: Sequence[IncidentRule],
+        known: Sequence[CandidateIncident],
+    ) -> ArticleEvents:
+        in_window = [self.known_events[i.incident_id] for i in incidents if finder.in_window(i)]
+        in_window += [candidate_event(c) for c in known if finder.in_window(self.candidate_rule(c))]
+        facts = ArticleFacts(
+            text=view.text,
+            clauses=article_clauses(view, finder.dateline),
+            published=view.published,
+            people=[(h.start, h.entity_id) for h in view.hits if h.entity_id in self.people],
+            dateline_city=finder.dateline_city(self.rules.gazetteer),
+            fits_watch=finder.fits_watch,
+            article_city=self._article_city(view),
+            dateline_sentence=_sentence_at(view, finder.dateline),
+        )
+        return resolve_events(facts, self.rules.gazetteer, in_window)
+
+    def _article_city(self, view: ArticleView) -> str | None:
+        """The first city the article places something in, else the first city entity."""
+        placed = self.rules.gazetteer.find(view.text, 0, len(view.text))
+        if placed:
+            return placed[0].name
+        for hit in view.hits:
+            entity = self.entity_finder.entities[hit.entity_id]
+            if entity.kind is EntityKind.PLACE and hit.entity_id in self.cities:
+                return hit.alias
+        return None
+
+
+def _is_reported(
+    candidate: IncidentRule, events: ArticleEvents, tracked: Mapping[str, object]
+) -> bool:
+    """A known candidate is in play only where a shooting the article reports is its own:
+    dated to its day, or fitting it and no tracked incident. A city's candidates are many,
+    and its name and gunfire alone would pull every story of that city to each of them."""
+    for key, mention in events.mentions.items():
+        if not events.allows(*key, candidate.incident_id):
+            continue
+        allowed = events.allowed.get(key, frozenset())
+        if mention.date == candidate.date or not any(i in tracked for i in allowed):
+            return True
+    return False
+
+
+def _is_dated(incident: IncidentRule, events: ArticleEvents, view: ArticleView) -> bool:
+    """A shooting the article dates to the incident's day, by federal agents or as one the
+    reader knows ("Wednesday's shooting"), fitting it in every stated argument."""
+    for key, mention in events.mentions.items():
+        if mention.date != incident.date or not events.allows(*key, incident.incident_id):
+            continue
+        clause = view.text[mention.start : mention.end]
+        if mention.shooter is Shooter.FEDERAL or DEFINITE_SHOOTING.search(clause):
+            return True
+    return False
+
+
+def _sentence_at(view: ArticleView, found: re.Match[str] | None) -> int | None:
+    if found is None:
+        return None
+    return next((i for i, (_, end) in enumerate(view.spans) if found.start() < end), None)
+
+
+# At most this many candidate rules stay compiled (months of candidates fit).
+_MAX_CANDIDATE_RULES = 5_000
+
+
+def article_clauses(view: ArticleView, dateline: re.Match[str] | None = None) -> list[Clause]:
+    """Each sentence's main clause (after the dateline, which is read apart), and its
+    look-back clause when it has one."""
+    clauses = []
+    for index, (start, end) in enumerate(view.spans):
+        cut = find_recap(view.text[start:end])
+        main_end = end if cut is None else start + cut
+        if dateline is not None and start <= dateline.start() < main_end:
+            start = min(dateline.end(), main_end)
+        clauses.append(Clause(index, start, main_end))
+        if cut is not None:
+            clauses.append(Clause(index, main_end, end, is_recap=True))
+    return clauses
+
+
+def _placed_mentions(events: ArticleEvents, found: Attribution) -> tuple[EventMention, ...]:
+    """Every mention with the incident its clause went to."""
+    placed = []
+    for (index, is_recap), mention in sorted(events.mentions.items()):
+        label = found.labels[index]
+        if is_recap and index in found.recaps:
+            label = found.recaps[index][0].incident_id
+        elif is_recap:
+            label = mention.incident_id if events.is_orphan(index, True) else label
+        placed.append(replace(mention, incident_id=label))
+    return tuple(placed)
+
+
+def _candidate_evidence(
+    events: ArticleEvents, view: ArticleView, rules: Rules
+) -> tuple[Evidence, ...]:
+    """Why the article reports a new incident: the first mention of each new candidate."""
+    evidence = []
+    for candidate in events.new_candidates:
+        mention = next(
+            m for m in events.mentions.values() if m.incident_id == candidate.incident_id
+        )
+        watch = rules.watch.watch_id if rules.watch is not None else "events"
+        reason = (
+            f"new candidate incident {candidate.incident_id}: a shooting by federal agents "
+            f"that fits no tracked incident (fits {watch!r})"
+        )
+        clause = view.text[mention.start : mention.end]
+        evidence.append(
+            Evidence(mention.sentence_index, mention.start, mention.end, clause, 1.0, reason)
+        )
+    return tuple(evidence)
 
 
 def _incident_matches(
@@ -163,7 +348,9 @@ def _incident_matches(
         evidence = tuple(e for s in won for e in s.evidence)
         share = round(len(indexes) / max(1, len(found.labels)), 3)
         weight = sum(s.total for s in won)
-        matches.append(IncidentMatch(own, share, weight, indexes, evidence))
+        matches.append(
+            IncidentMatch(own, share, weight, indexes, evidence, candidate=incident.is_candidate)
+        )
     return tuple(sorted(matches, key=lambda m: (-m.score, -m.weight)))
 
 
@@ -185,9 +372,12 @@ def compile_matcher(rules: Rules) -> Matcher:
     return matcher
 
 
-def match_document(document: Document, rules: Rules) -> MatchResult:
-    """Match one article against the rules (the matcher is compiled once per Rules)."""
-    return compile_matcher(rules).match(document)
+def match_document(
+    document: Document, rules: Rules, candidates: Sequence[CandidateIncident] = ()
+) -> MatchResult:
+    """Match one article against the rules and the candidate incidents known so far (the
+    matcher is compiled once per Rules)."""
+    return compile_matcher(rules).match(document, candidates)
 
 
 def explain(result: MatchResult, width: int = 100) -> list[str]:

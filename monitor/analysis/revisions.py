@@ -27,6 +27,7 @@ __all__ = [
     "edit_alerts",
     "next_recheck_at",
     "skip_overdue_checks",
+    "without_edited_first_reports",
 ]
 
 EDIT = "edit"
@@ -137,6 +138,30 @@ def edit_alerts(
         changes.extend(_paired(removed, added))
     changes.sort(key=lambda change: change.position)
     return [_draft(change, outlet, article_url) for change in changes]
+
+
+def without_edited_first_reports(
+    drafts: Sequence[AlertDraft], edits: Sequence[AlertDraft]
+) -> list[AlertDraft]:
+    """The analysis alerts of an edited article, less first reports an edit already tells.
+
+    An edit that changes a value the ledger holds no other value for would also read
+    as the slot's "first report": the desk saw the old value when the story came out,
+    and the edit alert shows old and new, so the first report is dropped. Updates and
+    contradictions against other outlets' values stay.
+    """
+    edited = {_edited_value(edit) for edit in edits if edit.previous is not None}
+    return [
+        draft
+        for draft in drafts
+        if not (
+            draft.kind == "update" and draft.previous is None and _edited_value(draft) in edited
+        )
+    ]
+
+
+def _edited_value(draft: AlertDraft) -> tuple[str | None, str | None, str]:
+    return (draft.subject, draft.slot, str(draft.current.get("value")).casefold())
 
 
 def _asserted_by_slot(claims: Sequence[Claim]) -> dict[tuple[str, str], dict[str, Claim]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from monitor.analysis.patterns import SafePattern
+from monitor.analysis.places import Gazetteer
 from monitor.model import Entity, EntityKind, FeedSpec
 
 DEFAULT_WINDOW_DAYS = 120
@@ -109,6 +110,8 @@ class Cue:
     entity: str | None = None
     tag: str | None = None
     term: SafePattern | None = None
+    # Naming it singles the incident out (a candidate's city): see attribution.py.
+    identifying: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,16 @@ class IncidentRule:
     cues: tuple[Cue, ...] = ()
     window_days: int = DEFAULT_WINDOW_DAYS
     slack_channel: str | None = None
+    # The incident's arguments (what editors know): event mentions are checked against
+    # them, and without a `condition` they make one (rules.py, `derived_condition`).
+    place: str | None = None  # entity id or tag of its city or area
+    agency: str | None = None  # entity id or tag of the shooter's agency
+    shooter: str | None = None  # entity id
+    victim_names: tuple[str, ...] = ()  # entity ids
+    victim_count: int | None = None
+    outcome: str | None = None  # "killed" or "wounded"
+    # A candidate incident (events.CandidateIncident) being matched like a tracked one.
+    is_candidate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +157,8 @@ class Rules:
     watch: WatchRule | None = None
     feeds: tuple[FeedSpec, ...] = ()
     titles: tuple[str, ...] = ()
+    # US cities, to read where an event happened (places.py).
+    gazetteer: Gazetteer = field(default_factory=Gazetteer)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -18,7 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from monitor.analysis.incident_arguments import (
+    IncidentArguments,
+    derived_condition,
+    derived_cues,
+)
 from monitor.analysis.patterns import SafePattern, compile_safe
+from monitor.analysis.places import load_us_gazetteer
 from monitor.analysis.rule_files import (
     KeyPath,
     RuleProblem,
@@ -105,7 +111,7 @@ def _load(rules_dir: Path) -> tuple[Rules | None, list[RuleProblem]]:
     watch = builder.watch(watch_doc, refs) if watch_doc is not None else None
     if problems:
         return None, problems
-    return Rules(entities, incidents, watch, feeds, titles), problems
+    return Rules(entities, incidents, watch, feeds, titles, load_us_gazetteer()), problems
 
 
 def _missing_feeds_problem(path: Path) -> RuleProblem:
@@ -286,11 +292,18 @@ class _Builder:
                 )
             )
             when = date.min
-        condition = self.condition(doc, (*path, "condition"), raw["condition"], refs, owner)
-        cues = tuple(
-            self._cue(doc, (*path, "cues", j), cue, refs, owner)
-            for j, cue in enumerate(raw.get("cues", []))
-        )
+        arguments = self._arguments(doc, path, raw, refs, owner)
+        if "condition" in raw:
+            condition = self.condition(doc, (*path, "condition"), raw["condition"], refs, owner)
+        else:
+            condition = derived_condition(arguments, refs.entity_ids)
+        if "cues" in raw:
+            cues = tuple(
+                self._cue(doc, (*path, "cues", j), cue, refs, owner)
+                for j, cue in enumerate(raw["cues"])
+            )
+        else:
+            cues = derived_cues(arguments, refs.entity_ids)
         return IncidentRule(
             incident_id=str(raw["incident_id"]),
             title=str(raw["title"]),
@@ -300,7 +313,40 @@ class _Builder:
             cues=cues,
             window_days=int(raw.get("window_days", DEFAULT_WINDOW_DAYS)),
             slack_channel=raw.get("slack_channel"),
+            **arguments.fields(),
         )
+
+    def _arguments(
+        self, doc: YamlDoc, path: KeyPath, raw: Mapping[str, Any], refs: _Refs, owner: str
+    ) -> IncidentArguments:
+        """The incident's arguments; every entity or tag they name must exist."""
+        victims = raw.get("victims") or {}
+        arguments = IncidentArguments(
+            place=raw.get("place"),
+            agency=raw.get("agency"),
+            shooter=raw.get("shooter"),
+            victim_names=tuple(victims.get("names", ())),
+            victim_count=victims.get("count"),
+            outcome=victims.get("outcome"),
+        )
+        for key, ref in arguments.references():
+            if ref not in refs.entity_ids and ref not in refs.tags:
+                self.problems.append(
+                    doc.problem(
+                        (*path, *key),
+                        f"{owner} names {ref!r}, which is no entity id or tag; define it "
+                        f"in {refs.entities_file} or fix the spelling",
+                    )
+                )
+        if "condition" not in raw and not (arguments.place or arguments.victim_names):
+            self.problems.append(
+                doc.problem(
+                    path,
+                    f"{owner} has no condition and no place or victim names to derive one "
+                    "from; add `place:` (the city's entity id) or a `condition:`",
+                )
+            )
+        return arguments
 
     def _cue(
         self, doc: YamlDoc, path: KeyPath, raw: Mapping[str, Any], refs: _Refs, owner: str

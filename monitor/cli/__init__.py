@@ -29,12 +29,12 @@ for command in (
     cycle.ingest,
     cycle.seed,
     rules.explain,
-    listings.incidents,
     cycle.replay,
     listings.claims,
     alerts.alerts,
 ):
     app.command()(command)
+app.add_typer(listings.incidents_app, name="incidents")
 app.add_typer(rules.rules_app, name="rules")
 
 

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
     from monitor.analysis.engine import RuleSet
+    from monitor.analysis.rule_values import Rules
     from monitor.config import Settings
-    from monitor.store import ArticleRecord, Database, FeedState
+    from monitor.store import ArticleRecord, Database, FeedState, IncidentCoverage
+    from monitor.store.records import CandidateRecord
 
 
 def cached_rule_set(settings: Settings) -> RuleSet:
@@ -184,6 +186,7 @@ def articles(
 
 INCIDENT_COLUMNS = (
     Column("id", Fit.KEY, min_width=15),
+    Column("kind"),
     Column("date"),
     Column("city"),
     Column("articles"),
@@ -191,29 +194,72 @@ INCIDENT_COLUMNS = (
     Column("title", Fit.TEXT),
 )
 
+incidents_app = typer.Typer(
+    help="Tracked and candidate incidents; `promote` prints the rules that would track one."
+)
 
-def incidents(
-    as_json: JsonFlag = False,
-) -> None:
-    """The tracked incidents: id, title, city, date, article count, latest coverage."""
-    with reported_errors():
-        settings = command_settings()
-        rules = cached_rule_set(settings).rules
-        coverage = open_existing_database(settings).incident_coverage()
+
+def _incident_rows(
+    rules: Rules, coverage: dict[str, IncidentCoverage], candidates: list[CandidateRecord]
+) -> list[dict[str, Any]]:
+    """Tracked incidents (incidents.yaml), then candidates newest first; a candidate an
+    editor since tracked under its id is listed once, as tracked."""
+    tracked = {incident.incident_id for incident in rules.incidents}
     rows: list[dict[str, Any]] = []
     for incident in rules.incidents:
-        covered = coverage.get(incident.incident_id)
         rows.append(
             {
                 "id": incident.incident_id,
                 "title": incident.title,
                 "city": incident.city,
                 "date": incident.date.isoformat(),
-                "articles": covered.article_count if covered else 0,
-                "latest_coverage": iso(covered.latest_published_at) if covered else None,
-                "_latest": covered.latest_published_at if covered else None,
+                **_coverage_fields(coverage.get(incident.incident_id)),
+                "kind": "tracked",
+                "first_seen": None,
+                "first_article": None,
             }
         )
+    for stored in candidates:
+        candidate = stored.candidate
+        if candidate.incident_id in tracked:
+            continue
+        rows.append(
+            {
+                "id": candidate.incident_id,
+                "title": candidate.title,
+                "city": candidate.city,
+                "date": candidate.date.isoformat(),
+                **_coverage_fields(coverage.get(candidate.incident_id)),
+                "kind": "candidate",
+                "first_seen": iso(stored.first_seen_at),
+                "first_article": stored.first_article_id,
+            }
+        )
+    return rows
+
+
+def _coverage_fields(covered: IncidentCoverage | None) -> dict[str, Any]:
+    return {
+        "articles": covered.article_count if covered else 0,
+        "latest_coverage": iso(covered.latest_published_at) if covered else None,
+        "_latest": covered.latest_published_at if covered else None,
+    }
+
+
+@incidents_app.callback(invoke_without_command=True)
+def incidents(
+    context: typer.Context,
+    as_json: JsonFlag = False,
+) -> None:
+    """The incidents: tracked ones (incidents.yaml) and candidates (new shootings monitor
+    follows under their own id); id, kind, date, city, article count, latest coverage."""
+    if context.invoked_subcommand is not None:
+        return
+    with reported_errors():
+        settings = command_settings()
+        rules = cached_rule_set(settings).rules
+        database = open_existing_database(settings)
+        rows = _incident_rows(rules, database.incident_coverage(), database.candidate_records())
     if as_json:
         print_json([{k: v for k, v in row.items() if not k.startswith("_")} for row in rows])
         return
@@ -225,6 +271,7 @@ def incidents(
         [
             [
                 row["id"],
+                row["kind"],
                 row["date"],
                 row["city"],
                 str(row["articles"]),
@@ -234,6 +281,36 @@ def incidents(
             for row in rows
         ],
     )
+
+
+@incidents_app.command("promote")
+def promote(
+    incident: Annotated[
+        str, typer.Argument(help="A candidate incident's id, e.g. st-paul-2026-01-20.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the incidents.yaml stanza that would track a candidate incident.
+
+    When no entity of entities.yaml names its city, the city's entities.yaml stanza
+    follows. Writes nothing: review the title, then paste them.
+    """
+    from monitor.pipeline.promote import promotion
+
+    with reported_errors():
+        settings = command_settings()
+        rules = cached_rule_set(settings).rules
+        found = promotion(open_existing_database(settings), rules, incident)
+    if as_json:
+        print_json(
+            {
+                "incident": {**found.incident, "date": found.incident["date"].isoformat()},
+                "entity": found.entity,
+                "notes": list(found.notes),
+            }
+        )
+        return
+    print_plain(stdout, found.as_yaml())
 
 
 STATE_COLUMNS = (

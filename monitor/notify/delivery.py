@@ -18,7 +18,9 @@ Guarantees:
   between Slack's ok and that commit re-posts that one alert at the next pass.
 - Threading: each incident gets one parent message per channel (its first
   alert); later alerts about it are replies in that thread. New-incident alerts
-  are top-level in the main channel. Webhooks cannot thread: every alert is
+  are top-level in the main channel; one about a candidate incident (its
+  `incident_id` is the candidate's) is that candidate's thread, so later alerts
+  about the candidate reply to it. Webhooks cannot thread: every alert is
   top-level there.
 """
 
@@ -362,8 +364,10 @@ class Delivery:
 
     def _delivered(self, alert: AlertRecord, channel: str, ts: str, thread_ts: str | None) -> None:
         now = self.clock()
-        # The first alert of an incident becomes its thread (webhooks give no ts: no thread).
-        if thread_ts is None and ts and alert.incident_id and alert.kind != AlertKind.NEW_INCIDENT:
+        # The first alert of an incident becomes its thread (webhooks give no ts: no thread);
+        # a candidate incident's thread is its new_incident alert, so the desk follows the new
+        # shooting under its first report.
+        if thread_ts is None and ts and alert.incident_id:
             self.database.set_thread_parent(alert.incident_id, channel, ts, now)
         self.database.mark_delivered(alert.alert_id, channel=channel, ts=ts, at=now)
         self.metrics.record_alert_delivery(delivered=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
+from datetime import date, timedelta
 
+from monitor.analysis.alerts import NEW_INCIDENT, AlertDraft
 from monitor.analysis.engine import (
     Analysis,
     RuleSet,
@@ -15,14 +18,20 @@ from monitor.analysis.engine import (
     ledger_subjects,
     match,
 )
+from monitor.analysis.events import CandidateIncident
 from monitor.analysis.match import MatchResult
 from monitor.analysis.patterns import AnalysisBudget
-from monitor.analysis.revisions import edit_alerts
+from monitor.analysis.revisions import edit_alerts, without_edited_first_reports
+from monitor.analysis.rule_values import Rules
 from monitor.errors import AnalysisBudgetError
 from monitor.model import Document
 from monitor.pipeline.context import CycleContext, log
-from monitor.store import ArticleStatus, IncidentLink, StoredDocument
+from monitor.store import ArticleStatus, Database, IncidentLink, StoredDocument
 from monitor.views import incident_match_json
+
+# How far back a shooting may lie for an article to be matched against it as a known
+# candidate: the window tracked incidents have in incidents.yaml.
+CANDIDATE_LOOKBACK_DAYS = 180
 
 
 def as_document(stored: StoredDocument) -> Document:
@@ -36,11 +45,42 @@ def as_document(stored: StoredDocument) -> Document:
 
 
 def incident_links(result: MatchResult) -> list[IncidentLink]:
-    """The incident matches of a result, with their evidence as JSON, ready to store."""
-    return [
+    """The incident matches of a result, with their evidence as JSON, ready to store; a
+    candidate the article first reports is one of its incidents too (its coverage counts)."""
+    links = [
         IncidentLink(m.incident_id, m.score, json.dumps(incident_match_json(m, result)["evidence"]))
         for m in result.incidents
     ]
+    matched = set(result.incident_ids)
+    for candidate in result.new_candidates:
+        if candidate.incident_id not in matched:
+            links.append(IncidentLink(candidate.incident_id, _share(result, candidate), "[]"))
+    return links
+
+
+def _share(result: MatchResult, candidate: CandidateIncident) -> float:
+    """The share of the article's sentences whose events went to the candidate."""
+    own = candidate.incident_id
+    indexes = {e.sentence_index for e in result.events if e.incident_id == own}
+    return round(len(indexes) / max(1, len(result.sentences)), 3)
+
+
+def threads_first(alerts: Sequence[AlertDraft]) -> list[AlertDraft]:
+    """The alerts in storage (and so delivery) order: a new candidate's new_incident alert
+    before the first reports about it, so that it becomes the candidate's Slack thread."""
+    return sorted(alerts, key=lambda draft: draft.kind != NEW_INCIDENT)
+
+
+def known_candidates(database: Database, rules: Rules, published: date) -> list[CandidateIncident]:
+    """The candidate incidents an article published on `published` may be about: those of
+    the CANDIDATE_LOOKBACK_DAYS before it (a day after, for time zones), but for any an
+    editor has since tracked under the same id in incidents.yaml."""
+    tracked = {incident.incident_id for incident in rules.incidents}
+    found = database.candidates(
+        since=published - timedelta(days=CANDIDATE_LOOKBACK_DAYS),
+        until=published + timedelta(days=1),
+    )
+    return [c for c in found if c.incident_id not in tracked]
 
 
 class Analyser:
@@ -87,14 +127,17 @@ class Analyser:
         database, settings = self.context.database, self.context.settings
         stored = stored or database.document(article_id)
         document = capped(as_document(stored), settings.max_analysed_chars)
+        published = (document.published_at or self.context.clock()).date()
+        known = known_candidates(database, self.rule_set.rules, published)
         budget = AnalysisBudget(settings.analysis_budget_s, clock=time.monotonic)
-        result = match(document, self.rule_set, budget)
+        result = match(document, self.rule_set, budget, candidates=known)
         left_s = budget.remaining_s()  # waiting for the lock and the ledger is not analysis
         subjects = ledger_subjects(result, self.rule_set.rules)
         old_claims = [e.claim for e in database.article_claims(article_id)] if is_edit else []
         # Most articles match no incident: nothing to compare, so no need to wait
         # for other replicas' analyses (the lock only orders ledger updates).
-        needs_lock = bool(subjects) or result.new_incident
+        found = result.new_candidates
+        needs_lock = bool(subjects) or result.new_incident or bool(found)
         with database.analysis_lock() if needs_lock else nullcontext():
             ledger = database.ledger(subjects, exclude_article=article_id)
             rest = AnalysisBudget(left_s, clock=time.monotonic)
@@ -112,8 +155,11 @@ class Analyser:
                 is_new_incident=result.new_incident,
                 matched_at=self.context.clock(),
                 claims=list(zip(analysis.claims, analysis.corroborates, strict=True)),
-                alerts=[*analysis.alerts, *edits],
+                alerts=threads_first(
+                    [*without_edited_first_reports(analysis.alerts, edits), *edits]
+                ),
                 seeded=stored.origin == "seed",
+                candidates=found,
             )
         self.context.metrics.record_claims(len(analysis.claims))
         for draft in added:

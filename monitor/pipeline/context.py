@@ -11,14 +11,16 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from monitor.config import Settings
-from monitor.ingest.extractor_pool import ExtractorPool
-from monitor.ingest.fetch import Fetcher
-from monitor.metrics import Metrics
 from monitor.pipeline.report import Progress
 from monitor.store import Database
+
+if TYPE_CHECKING:  # types only: `monitor explain` reaches this module and needs none of them
+    from monitor.ingest.extractor_pool import ExtractorPool
+    from monitor.ingest.fetch import Fetcher
+    from monitor.metrics import Metrics
 
 # One logger for the whole cycle, whichever module of it logs: log filters, and the
 # `logger` field of JSON logs, keep naming the cycle as they did before it was split.

@@ -23,10 +23,9 @@ from pathlib import Path
 
 from monitor.analysis.engine import Analysis, RuleSet, load_rule_set, match
 from monitor.config import Settings
-from monitor.errors import ConfigError, ExtractionError
-from monitor.ingest.extract import extract_html, is_html_content_type, read_plain_text
+from monitor.errors import ConfigError
+from monitor.ingest.extract import read_plain_text
 from monitor.ingest.extractor_pool import ExtractorPool
-from monitor.ingest.feeds import canonical_url
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.seeds import SeedArticle, load_seeds
 from monitor.metrics import METRICS, Metrics
@@ -39,9 +38,8 @@ from monitor.pipeline.pages import ArticleFetcher
 from monitor.pipeline.polling import FeedPoller
 from monitor.pipeline.rechecks import Rechecker
 from monitor.pipeline.report import CycleReport, NoProgress, Progress
+from monitor.pipeline.targets import read_target
 from monitor.store import Database, FeedState, StoredDocument, new_lease_owner
-
-# Names that moved to the stage modules, importable from here as before.
 
 
 class Pipeline:
@@ -259,19 +257,6 @@ def run_once(
         return report
 
 
-def read_article_file(path: Path) -> ExtractedPage:
-    """A .txt (first line the headline) or .html file, read as `monitor ingest` reads it."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".txt":
-            return read_plain_text(path.read_text(encoding="utf-8"))
-        if suffix in {".html", ".htm"}:
-            return extract_html(path.read_bytes(), url=path.resolve().as_uri())
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    raise ConfigError(f"{path}: unknown file type {suffix!r}; give a .txt or .html file, or a URL")
-
-
 def ingest_target(
     settings: Settings,
     target: str,
@@ -281,29 +266,10 @@ def ingest_target(
 ) -> tuple[int, bool]:
     """`monitor ingest`: one article from a URL or a file, stored now."""
     with open_pipeline(settings) as pipeline:
-        url, page = read_target(settings, pipeline.fetcher, target)
+        url, page = read_target(settings, target, fetcher=pipeline.fetcher)
         return pipeline.ingest_page(
             url, page, origin="ingest", source_label=source_label, published_at=published_at
         )
-
-
-def fetch_page(fetcher: Fetcher, url: str, *, max_bytes: int) -> ExtractedPage:
-    """Fetch and extract one page now; FetchError or ExtractionError when it fails."""
-    result = fetcher.fetch(url, max_bytes=max_bytes)
-    if not is_html_content_type(result.content_type):
-        raise ExtractionError(f"extract: {url}: not an HTML page ({result.content_type})")
-    return extract_html(result.body, url=result.final_url)
-
-
-def read_target(settings: Settings, fetcher: Fetcher, target: str) -> tuple[str, ExtractedPage]:
-    """A URL (fetched and extracted) or a .txt/.html file, as `ingest` and `explain` read it."""
-    if target.startswith(("http://", "https://")):
-        url = canonical_url(target)
-        return url, fetch_page(fetcher, url, max_bytes=settings.max_page_bytes)
-    path = Path(target)
-    if not path.exists():
-        raise ConfigError(f"{target}: no such file, and not an http(s) URL")
-    return path.resolve().as_uri(), read_article_file(path)
 
 
 def seed_baseline(settings: Settings) -> list[tuple[SeedArticle, int, bool]]:

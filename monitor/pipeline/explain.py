@@ -26,13 +26,16 @@ from monitor.analysis.engine import (
     load_rule_set,
     match,
 )
+from monitor.analysis.events import CandidateIncident
 from monitor.analysis.match import explain
 from monitor.analysis.patterns import AnalysisBudget
 from monitor.config import Settings
 from monitor.errors import AnalysisBudgetError
-from monitor.ingest.fetch import Fetcher
 from monitor.model import Document, iso
-from monitor.pipeline.cycle import read_target
+from monitor.pipeline.analyser import known_candidates
+from monitor.pipeline.context import utc_now
+from monitor.pipeline.explain_events import events_json, events_lines
+from monitor.pipeline.targets import read_target
 from monitor.store import Database
 from monitor.views import alert_draft_json, claim_json, match_json
 
@@ -47,6 +50,8 @@ class Explanation:
     alerts: tuple[AlertDraft, ...]
     # The implausible date the feed stated, when the stored article is dated by its first sight.
     stated_published_at: datetime | None = None
+    # The candidate incidents the article was matched against (stored by earlier articles).
+    known_candidates: tuple[CandidateIncident, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +64,7 @@ class Explanation:
             **match_json(self.analysis.match),
             "claims": [claim_json(c) for c in self.analysis.claims],
             "alerts": [alert_draft_json(a) for a in self.alerts],
+            **events_json(self.analysis.match, self.known_candidates),
         }
 
     def as_lines(self, *, width: int = 100) -> list[str]:
@@ -76,6 +82,7 @@ class Explanation:
             "",
         ]
         lines = header + explain(self.analysis.match, width=width)
+        lines.extend(events_lines(self.analysis.match, self.known_candidates, width=width))
         lines.append("claims:")
         for claim in self.analysis.claims or ():
             who = claim.speaker or claim.source
@@ -104,8 +111,7 @@ def explain_target(
 ) -> Explanation:
     """Read one article (URL or file) and run the analysis on it, storing nothing."""
     rule_set = load_rule_set(settings.rules_dir, cache_dir=settings.data_dir / "cache")
-    with Fetcher(settings) as fetcher:
-        url, page = read_target(settings, fetcher, target)
+    url, page = read_target(settings, target)
     database = _existing_database(settings)
     # An article already stored (from a feed) is explained as the pipeline sees it:
     # attributed to its feed, dated by its first sight if the feed's date was absurd.
@@ -118,9 +124,13 @@ def explain_target(
         published_at=published_at or (stored.published_at if stored else None) or page.published_at,
     )
     document = capped(document, settings.max_analysed_chars)
+    followed: list[CandidateIncident] = []
+    if database is not None:  # matched as the pipeline would: against the known candidates
+        day = (document.published_at or utc_now()).date()
+        followed = known_candidates(database, rule_set.rules, day)
     try:
         budget = AnalysisBudget(settings.analysis_budget_s, clock=time.monotonic)
-        result = match(document, rule_set, budget)
+        result = match(document, rule_set, budget, candidates=followed)
         left_s = budget.remaining_s()
         ledger: list[LedgerEntry] = []
         if database is not None:
@@ -141,6 +151,7 @@ def explain_target(
         analysis,
         tuple(a for a in analysis.alerts if a.dedup_key not in known),
         stated_published_at=None if published_at or stored is None else stored.stated_published_at,
+        known_candidates=tuple(followed),
     )
 
 

@@ -16,7 +16,9 @@ from sqlmodel import col, select
 from monitor.analysis.alerts import AlertDraft
 from monitor.analysis.claims import Claim
 from monitor.analysis.engine import LedgerEntry
+from monitor.analysis.events import CandidateIncident
 from monitor.store.alerts import insert_alert, with_outlet
+from monitor.store.candidates import insert_candidates
 from monitor.store.engine import Sessions
 from monitor.store.matches import replace_matches
 from monitor.store.records import IncidentLink, claim_row, ledger_entry
@@ -85,8 +87,10 @@ class ClaimQueries(Sessions):
         claims: Sequence[tuple[Claim, int | None]],
         alerts: Sequence[AlertDraft],
         seeded: bool,
+        candidates: Sequence[CandidateIncident] = (),
     ) -> list[AlertDraft]:
-        """Store an article's matches, claims and alerts in one transaction.
+        """Store an article's matches, claims, alerts and the candidate incidents it first
+        reported in one transaction.
 
         Claims come with the id of the claim they corroborate (or None). An
         alert whose dedup key is already stored is skipped: a syndicated copy
@@ -108,6 +112,8 @@ class ClaimQueries(Sessions):
             # Extraction stores the first text as revision 1; a re-check's edit is 2 on.
             seeded = seeded or (is_backlog and revision <= 1)
             replace_matches(session, article_id, links, is_new_incident, matched_at)
+            # Before the claims filed under them; a candidate already stored stays as it is.
+            insert_candidates(session, candidates, article_id, matched_at)
             session.execute(sa.delete(ClaimRow).where(col(ClaimRow.article_id) == article_id))
             session.add_all(claim_row(article_id, c, earlier) for c, earlier in claims)
             added = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from monitor.store.alerts import AlertQueries
 from monitor.store.articles import ArticleQueries
+from monitor.store.candidates import CandidateQueries
 from monitor.store.claims import ClaimQueries
 from monitor.store.engine import SQLITE_BUSY_TIMEOUT_S, open_engine
 from monitor.store.feeds import FeedQueries
@@ -27,6 +28,7 @@ class Database(
     ArticleQueries,
     RevisionQueries,
     MatchQueries,
+    CandidateQueries,
     ClaimQueries,
     AlertQueries,
     LeaseQueries,

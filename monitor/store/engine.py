@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel
@@ -184,10 +182,18 @@ def ensure_writable_dir(folder: Path) -> None:
 
 def dialect_insert(bind: Engine | sa.Connection, table: type[SQLModel]) -> Any:
     """INSERT for this dialect (both have ON CONFLICT DO NOTHING)."""
-    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
     # The table, not the SQLModel class: an ORM-enabled INSERT costs a Python
     # round of attribute handling per row.
-    return insert(sa.inspect(table).local_table)
+    local_table = sa.inspect(table).local_table
+    # Imported here: SQLAlchemy's PostgreSQL dialect costs a tenth of a second at every
+    # command's start, and a SQLite database never needs it.
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(local_table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(local_table)
 
 
 class Sessions:

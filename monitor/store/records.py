@@ -23,8 +23,9 @@ from monitor.analysis.alerts import AlertDraft
 from monitor.analysis.claim_voice import Stance
 from monitor.analysis.claims import Claim
 from monitor.analysis.engine import LedgerEntry
+from monitor.analysis.events import CandidateIncident, Outcome, Shooter
 from monitor.model import FetchResult
-from monitor.store.tables import AlertRow, ArticleRow, ClaimRow, FeedRow
+from monitor.store.tables import AlertRow, ArticleRow, CandidateIncidentRow, ClaimRow, FeedRow
 
 if TYPE_CHECKING:  # _typeshed exists only for the type checker
     from _typeshed import DataclassInstance
@@ -114,6 +115,15 @@ class IncidentCoverage:
     incident_id: str
     article_count: int
     latest_published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRecord:
+    """A stored candidate incident and the article that first reported it."""
+
+    candidate: CandidateIncident
+    first_article_id: int
+    first_seen_at: datetime
 
 
 class DeliveryStatus:
@@ -284,6 +294,13 @@ def ledger_entry(row: ClaimRow) -> LedgerEntry:
     return LedgerEntry(row.id, claim, row.article_id, row.corroborates_id)
 
 
+def candidate_record(row: CandidateIncidentRow) -> CandidateRecord:
+    candidate = _from_row(
+        CandidateIncident, row, shooter=Shooter(row.shooter), outcome=Outcome(row.outcome)
+    )
+    return CandidateRecord(candidate, row.first_article_id, row.first_seen_at)
+
+
 def alert_record(row: AlertRow) -> AlertRecord:
     return _from_row(
         AlertRecord,
@@ -311,6 +328,18 @@ def claim_row(article_id: int, claim: Claim, corroborates_id: int | None) -> Cla
         article_id=article_id,
         corroborates_id=corroborates_id,
     )
+
+
+def candidate_columns(
+    candidate: CandidateIncident, article_id: int, seen_at: datetime
+) -> dict[str, Any]:
+    return {
+        **_columns(candidate, but={"shooter", "outcome"}),
+        "shooter": str(candidate.shooter),
+        "outcome": str(candidate.outcome),
+        "first_article_id": article_id,
+        "first_seen_at": seen_at,
+    }
 
 
 def alert_columns(

@@ -7,6 +7,7 @@ monitor/store/migrations/versions/ (tests/test_storage.py checks they agree).
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime
 from typing import Any
 
@@ -165,6 +166,8 @@ class ClaimRow(SQLModel, table=True):
     article_url: str = Field(sa_type=sa.Text)
     published_at: datetime | None = _utc_column()
     corroborates_id: int | None = Field(default=None, foreign_key="claim.id")
+    # An earlier account the article says was replaced ("had initially said").
+    superseded: bool = False
 
 
 class AlertRow(SQLModel, table=True):
@@ -217,3 +220,20 @@ class SlackThreadRow(SQLModel, table=True):
     channel: str = Field(sa_type=sa.Text, primary_key=True)
     parent_ts: str = Field(sa_type=sa.Text)
     created_at: datetime | None = _utc_column()
+
+
+class CandidateIncidentRow(SQLModel, table=True):
+    """A shooting that fits the watch rule and no tracked incident, followed under its own
+    id (city and date) from the first article that reported it."""
+
+    __tablename__ = "candidate_incident"
+
+    incident_id: str = Field(sa_type=sa.Text, primary_key=True)
+    city: str = Field(sa_type=sa.Text)
+    date: dt.date = Field(sa_type=sa.Date, index=True)
+    title: str = Field(sa_type=sa.Text)
+    shooter: str = Field(sa_type=sa.Text)
+    outcome: str = Field(sa_type=sa.Text)
+    agency: str | None = Field(default=None, sa_type=sa.Text)
+    first_article_id: int = Field(foreign_key="article.id")
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)

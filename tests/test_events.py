@@ -1,0 +1,261 @@
+"""Events before claims: which shooting each sentence reports, and candidate incidents.
+
+Every article here is written for these tests. Each case names what the engine must
+understand (which event, which arguments rule an incident out), not a phrasing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.analysis.engine import RuleSet, analyse_claims, load_rule_set, match
+from monitor.analysis.events import (
+    CandidateIncident,
+    Outcome,
+    Shooter,
+    candidate_id,
+    outcome_of,
+    shooter_of,
+)
+from monitor.analysis.match import MatchResult
+from monitor.model import Document
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+JAN7, PDX, JAN14 = "mpls-2026-01-07", "pdx-2026-01-08", "mpls-2026-01-14"
+
+
+@pytest.fixture(scope="module")
+def rule_set() -> RuleSet:
+    return load_rule_set(RULES)
+
+
+def _doc(text: str, published: str, title: str = "") -> Document:
+    """An article whose sentences are wrapped here for reading: each line break inside a
+    paragraph is a space (a line break alone ends a paragraph in extracted text)."""
+    when = datetime.fromisoformat(published).replace(tzinfo=UTC)
+    body = "\n\n".join(" ".join(p.split("\n")) for p in text.split("\n\n"))
+    return Document("https://example.test/story", title, body, "Test Wire", when)
+
+
+def _sentence_incident(result: MatchResult, fragment: str) -> str | None:
+    return next(s.incident_id for s in result.sentences if fragment in s.text)
+
+
+def _claim_subjects(rule_set: RuleSet, document: Document, result: MatchResult) -> set[str]:
+    analysis = analyse_claims(document, result, rule_set, [])
+    return {c.subject for c in analysis.claims}
+
+
+# ------------------------------------------------------------------ who fired, outcome
+
+
+@pytest.mark.parametrize(
+    ("clause", "shooter"),
+    [
+        ("Deputies with the county sheriff's office shot the driver", Shooter.POLICE),
+        ("The teenager was shot by two city police officers", Shooter.POLICE),
+        ("A member of a U.S. Marshals fugitive task force fired at the suspect", Shooter.OTHER),
+        ("Someone fired several rounds at immigration officers outside the office", Shooter.OTHER),
+        ("Police said a Border Patrol agent fired into the pickup", Shooter.FEDERAL),
+        ("A woman was shot by an ICE deportation officer", Shooter.FEDERAL),
+        ("A man was shot near the bus depot", Shooter.UNKNOWN),
+    ],
+)
+def test_the_shooter_is_read_from_who_fired_not_who_spoke(clause: str, shooter: Shooter) -> None:
+    """The agent of the shooting verb decides the shooter; a speaker or the one shot does not."""
+    assert shooter_of(clause) is shooter
+
+
+@pytest.mark.parametrize(
+    ("clause", "outcome"),
+    [
+        ("an agent fatally wounded the driver", Outcome.KILLED),
+        ("agents shot and injured a delivery worker", Outcome.WOUNDED),
+        ("the officer shot her in the thigh", Outcome.WOUNDED),
+        ("an officer fired, and the officer was hurt in the struggle", Outcome.UNKNOWN),
+        ("the man shot last week has died", Outcome.UNKNOWN),
+    ],
+)
+def test_the_outcome_is_what_the_shooting_did_to_the_person_shot(
+    clause: str, outcome: Outcome
+) -> None:
+    """An officer's own injury and a later death say nothing about which shooting it was."""
+    assert outcome_of(clause) is outcome
+
+
+def test_a_candidate_id_is_its_city_and_day() -> None:
+    """Ids are stable slugs an editor can type: city words, then the ISO day."""
+    assert candidate_id("St. Paul", date(2026, 1, 20)) == "st-paul-2026-01-20"
+    assert candidate_id("Vancouver, Wash.", date(2026, 2, 3)) == "vancouver-wash-2026-02-03"
+
+
+# ------------------------------------------------------------------ event identity
+
+SECOND_MINNEAPOLIS_SHOOTING = """Federal agent kills man during traffic stop in Minneapolis
+
+A Border Patrol agent shot and killed a man during a traffic stop in Minneapolis on Saturday,
+the third shooting by federal agents in the city this month.
+The man, 44, was pronounced dead at the scene, a county spokesperson said.
+The shooting happened about two miles from where an ICE officer killed Renee Good, 37, on
+Jan. 7."""
+
+
+def test_a_later_shooting_in_the_same_city_is_a_candidate_not_the_tracked_one(
+    rule_set: RuleSet,
+) -> None:
+    """Another day in the same city rules the tracked incidents out; the new shooting gets
+    its own id, and only the recap of Renee Good stays hers."""
+    document = _doc(SECOND_MINNEAPOLIS_SHOOTING, "2026-01-25T02:00:00")
+    result = match(document, rule_set)
+    assert [c.incident_id for c in result.new_candidates] == ["minneapolis-2026-01-24"]
+    assert _sentence_incident(result, "pronounced dead") == "minneapolis-2026-01-24"
+    first = next(m for m in result.events if m.sentence_index == 1)
+    assert {r.incident_id for r in first.ruled_out} == {JAN7, PDX, JAN14}
+    assert "dated 2026-01-24" in first.ruled_out[0].reason
+
+
+def test_a_new_shootings_facts_never_land_in_a_tracked_ledger(rule_set: RuleSet) -> None:
+    """The 44-year-old's age and death are the candidate's, not Renee Good's."""
+    document = _doc(SECOND_MINNEAPOLIS_SHOOTING, "2026-01-25T02:00:00")
+    result = match(document, rule_set)
+    analysis = analyse_claims(document, result, rule_set, [])
+    ages = {(c.subject, c.value) for c in analysis.claims if c.slot == "victim_age"}
+    assert ("minneapolis-2026-01-24", 44) in ages
+    assert (JAN7, 44) not in ages
+
+
+def test_a_new_shooting_raises_one_new_incident_alert_and_no_first_reports(
+    rule_set: RuleSet,
+) -> None:
+    """The first article of a candidate alerts once, with the candidate's id; its facts are
+    the candidate's baseline, not news of their own."""
+    document = _doc(SECOND_MINNEAPOLIS_SHOOTING, "2026-01-25T02:00:00")
+    analysis = analyse_claims(document, match(document, rule_set), rule_set, [])
+    kinds = [(a.kind, a.incident_id) for a in analysis.alerts]
+    assert kinds.count(("new_incident", "minneapolis-2026-01-24")) == 1
+    assert all(a.incident_id != "minneapolis-2026-01-24" for a in analysis.alerts[1:])
+
+
+NEIGHBOUR_CITY = """ST. PAUL, Minn. — An immigration agent shot a man in the arm on Tuesday
+morning outside an apartment building on the city's east side, police said.
+The man was taken to Regions Hospital and is expected to survive.
+Federal officials did not say why agents were at the building."""
+
+
+def test_a_shooting_in_a_neighbouring_city_is_its_own_candidate(rule_set: RuleSet) -> None:
+    """St. Paul is not Minneapolis: the twin-cities area does not make it a tracked one."""
+    result = match(_doc(NEIGHBOUR_CITY, "2026-01-20T22:00:00"), rule_set)
+    assert result.tracked_ids == ()
+    [candidate] = result.new_candidates
+    assert (candidate.incident_id, candidate.city) == ("st-paul-2026-01-20", "St. Paul")
+    assert candidate.outcome is Outcome.WOUNDED
+
+
+CITY_POLICE_SAME_WEEKDAY = """Minneapolis police shot a man Wednesday night after he fired at
+officers during a chase on the north side, the department said.
+The man died at a hospital.
+Chief O'Hara said body camera video would be released within days."""
+
+
+def test_a_city_police_shooting_is_filed_under_no_incident(rule_set: RuleSet) -> None:
+    """Its Wednesday resolves to a tracked incident's day, but city police are no federal
+    agents: no incident, no candidate, and its victim's death is nobody's claim."""
+    document = _doc(CITY_POLICE_SAME_WEEKDAY, "2026-01-15T13:00:00")
+    result = match(document, rule_set)
+    assert result.incident_ids == ()
+    assert not result.new_incident
+    assert _claim_subjects(rule_set, document, result) == set()
+
+
+SHOTS_AT_AGENTS = """A man fired a handgun at Border Patrol agents in Portland on Friday, and
+agents returned fire without hitting him, federal officials said.
+He was arrested a few blocks away."""
+
+
+def test_shots_fired_at_agents_are_not_a_shooting_by_agents(rule_set: RuleSet) -> None:
+    """The agents were the target: the Portland incident is ruled out and nothing is new."""
+    result = match(_doc(SHOTS_AT_AGENTS, "2026-01-17T08:00:00"), rule_set)
+    assert PDX not in result.incident_ids
+    assert result.new_candidates == ()
+
+
+CROWD_CONTROL = """Federal agents fired pepper balls and tear gas at protesters outside the
+Portland immigration building on Saturday night.
+Several people were treated for irritation, city officials said."""
+
+
+def test_crowd_control_rounds_are_no_shooting(rule_set: RuleSet) -> None:
+    """Pepper balls 'fired' at a crowd report no gunfire event at all."""
+    result = match(_doc(CROWD_CONTROL, "2026-01-18T09:00:00"), rule_set)
+    assert result.events == ()
+    assert result.new_candidates == ()
+
+
+FOLLOW_UP_OF_CANDIDATE = """The man an immigration agent shot in St. Paul on Tuesday has been
+released from the hospital, his brother said Thursday.
+The brother said the man, 31, had no criminal record."""
+
+
+def test_later_coverage_of_a_candidate_is_filed_under_it(rule_set: RuleSet) -> None:
+    """Once known, a candidate is matched like an incident: its follow-up claims go to its
+    own ledger, and no second candidate is made."""
+    known = CandidateIncident(
+        "st-paul-2026-01-20", "St. Paul", date(2026, 1, 20), "Agent shoots man in St. Paul"
+    )
+    document = _doc(FOLLOW_UP_OF_CANDIDATE, "2026-01-22T18:00:00")
+    result = match(document, rule_set, candidates=[known])
+    assert result.incident_ids == ("st-paul-2026-01-20",)
+    assert result.new_candidates == ()
+    assert _claim_subjects(rule_set, document, result) <= {"st-paul-2026-01-20"}
+
+
+def test_a_known_candidate_does_not_pull_in_other_stories_of_its_city(
+    rule_set: RuleSet,
+) -> None:
+    """A city's candidates pile up; a story about a tracked incident there, dated to it,
+    is not filed under a candidate of another day."""
+    known = CandidateIncident(
+        "minneapolis-2026-01-13", "Minneapolis", date(2026, 1, 13), "Agent shoots man"
+    )
+    text = (
+        "An ICE officer shot a Venezuelan man in the leg in north Minneapolis on Wednesday "
+        "after a struggle over a shovel, officials said."
+    )
+    result = match(_doc(text, "2026-01-15T12:00:00"), rule_set, candidates=[known])
+    assert result.incident_ids == (JAN14,)
+
+
+SPEECH_DAY = """ICE on Thursday declined to name the officer who shot a man in the leg in
+Minneapolis on Wednesday, citing threats against its staff."""
+
+
+def test_the_day_someone_spoke_is_not_the_day_of_the_shooting(rule_set: RuleSet) -> None:
+    """'declined on Thursday ... who shot ... on Wednesday': the shooting is Wednesday's."""
+    result = match(_doc(SPEECH_DAY, "2026-01-16T12:00:00"), rule_set)
+    assert result.incident_ids == (JAN14,)
+    assert result.events[0].date == date(2026, 1, 14)
+
+
+DATELINED_IN_ANOTHER_CITY = """PORTLAND, Ore. — Oregon's attorney general said Monday that her
+office would review the Jan. 8 shooting by a Border Patrol agent, a day after an ICE officer
+killed a woman in Minneapolis."""
+
+
+def test_a_recap_clause_keeps_its_own_place(rule_set: RuleSet) -> None:
+    """The dateline places the lead, not the look-back clause: each goes to its incident."""
+    result = match(_doc(DATELINED_IN_ANOTHER_CITY, "2026-01-12T17:00:00"), rule_set)
+    assert set(result.incident_ids) == {PDX, JAN7}
+    assert result.new_candidates == ()
+    recap = next(m for m in result.events if m.start > result.events[0].start)
+    assert recap.incident_id == JAN7
+
+
+def test_explain_events_say_why_an_incident_was_ruled_out(rule_set: RuleSet) -> None:
+    """Every mention carries the reasons the other incidents were ruled out, for `explain`."""
+    result = match(_doc(NEIGHBOUR_CITY, "2026-01-20T22:00:00"), rule_set)
+    reasons = {r.incident_id: r.reason for r in result.events[0].ruled_out}
+    assert reasons[JAN14] == "dated 2026-01-20, not 2026-01-14"
+    assert reasons[PDX].startswith("dated 2026-01-20")
