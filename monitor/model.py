@@ -86,6 +86,9 @@ class Document:
     text: str
     source: str
     published_at: datetime | None
+    # The outlet's own date was implausible and `published_at` is when the article was
+    # first seen: close enough for an incident's window, not to resolve "Thursday".
+    date_uncertain: bool = False
 
 
 class EntityKind(StrEnum):

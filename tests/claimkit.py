@@ -75,8 +75,10 @@ def claim(
     sentence_index: int = 0,
     article_url: str | None = None,
     published_at: datetime = PUBLISHED_AT,
+    holder: str = "victim",
 ) -> Claim:
-    """A hand-made claim for comparison and revision tests."""
+    """A hand-made claim for comparison and revision tests (a person slot's value is the
+    victim's unless `holder` says the engine could not tell)."""
     return Claim(
         subject=subject,
         slot=slot,
@@ -90,4 +92,5 @@ def claim(
         article_url=article_url or f"https://{source}.test/story",
         published_at=published_at,
         incident_id=subject,
+        holder=holder,
     )

@@ -137,7 +137,9 @@ def test_explain_shows_the_budget_error(tmp_path: Path) -> None:
     assert first is not None
     path.write_text(text[: first.start(1)] + SLOW_BUT_ACCEPTED + text[first.end(1) :], "utf-8")
     article = tmp_path / "article.txt"
-    article.write_text("A headline\n\nFederal agents said " + "a" * 3_000 + "\n", "utf-8")
+    # A shooting no tracked incident fits: the watch rule decides whether it is a candidate.
+    shooting = "A man was shot in Denver on Tuesday, federal agents said "
+    article.write_text("A headline\n\n" + shooting + "a" * 3_000 + "\n", "utf-8")
     env = {
         "MONITOR_DATA_DIR": str(tmp_path / "data"),
         "MONITOR_RULES_DIR": str(rules_dir),

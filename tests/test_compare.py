@@ -79,6 +79,20 @@ def test_incompatible_value_from_another_speaker_is_a_contradiction(
     assert kinds(claim(slot, new, speaker="DHS"), earlier) == [FindingKind.CONTRADICTION]  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("slot", ["victim_age", "victim_name"])
+def test_a_clashing_age_or_name_not_tied_to_the_victim_is_filed_without_an_alert(
+    slot: str,
+) -> None:
+    """When the text does not tie an age or a name to the person shot (roles.py found no
+    holder), a clash is more likely someone else's attribute than news: no alert."""
+    old, new = (37, 52) if slot == "victim_age" else ("Renee Good", "Marta Quill")
+    earlier = claim(slot, old, speaker="PPB")
+    assert kinds(claim(slot, new, speaker="DHS", holder="unknown"), earlier) == []
+    assert kinds(claim(slot, new, speaker="DHS", holder="victim"), earlier) == [
+        FindingKind.CONTRADICTION
+    ]
+
+
 def test_lower_casualty_count_from_the_same_speaker_is_a_revision() -> None:
     """A speaker correcting its own figure is an update, not a contradiction."""
     assert kinds(claim("wounded", 2), claim("wounded", 3)) == [FindingKind.UPDATE]

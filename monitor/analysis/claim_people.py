@@ -16,13 +16,21 @@ from monitor.analysis.claim_values import HONORIFIC, display_name
 from monitor.analysis.claim_voice import Mention
 from monitor.analysis.counts import SINGULAR, coordinated_count, is_singular
 from monitor.analysis.patterns import RuleMatch
-from monitor.analysis.roles import Cast, Role, fits, holder_role
+from monitor.analysis.roles import VICTIM_SLOTS, Cast, Role, fits, holder_role
 from monitor.model import Entity, EntityHit, EntityKind, Sentence
 
 # A name a person slot accepts becomes who that person is for the rest of the article.
 _NAME_ROLES = {"victim_name": Role.VICTIM, "shooter_name": Role.SHOOTER}
 
 Normalised = tuple[ClaimValue, str | None]
+
+
+def value_holder(slot: SlotRule, clause: str, match: RuleMatch, cast: Cast) -> Role | None:
+    """The role of the person a victim slot's value describes (None: not a victim slot)."""
+    if slot.name not in VICTIM_SLOTS:
+        return None
+    start, end = match.span("value") if match.groupdict().get("value") is not None else match.span()
+    return holder_role(slot.name, clause, start, end, cast)
 
 
 def bound_value(

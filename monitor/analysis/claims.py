@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from monitor.analysis.claim_people import bound_value, people_mentions
+from monitor.analysis.claim_people import bound_value, people_mentions, value_holder
 from monitor.analysis.claim_schema import ClaimSchema, ClaimValue, Cue, Scope, SlotRule, SlotType
 from monitor.analysis.claim_values import (
     AT_LEAST,
@@ -88,6 +88,9 @@ class Claim:
     # Stated as an earlier, replaced account ("had said", "initially said"): history the
     # ledger keeps, never the current value nor news of its own.
     superseded: bool = False
+    # Whom a person slot's value was bound to (roles.py: "victim", or "unknown" when
+    # nothing in the text ties it to anyone). Read, not stored: it gates alerts only.
+    holder: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,10 @@ class ExtractionContext:
     incident_by_person: Mapping[str, str] = field(default_factory=dict)
     # The incidents the article as a whole is about, best first.
     article_incidents: tuple[str, ...] = ()
+    # Stretches of text (offsets into the analysed text) that tell of another shooting
+    # than their sentence's, and the incident each is about (None: one no one tracks):
+    # the event layer's look-back clauses and further shootings inside a clause.
+    event_regions: tuple[tuple[int, int, str | None], ...] = ()
 
 
 def city_slug(city: str) -> str:
@@ -252,7 +259,26 @@ def _regions(
     if opener:
         background = _person_incident(offset + cut, offset + len(clause), mentions, context)
         regions.append(_Region(cut, len(clause), background))
+    at = sentence.start + offset  # the clause's offset in the analysed text
+    for start, end, incident in context.event_regions:
+        regions = _carved(regions, start - at, end - at, incident)
     return _without_past_fragments(clause, regions, schema)
+
+
+def _carved(regions: list[_Region], start: int, end: int, incident: str | None) -> list[_Region]:
+    """The regions with [start, end) given to `incident` where they overlap it."""
+    carved: list[_Region] = []
+    for region in regions:
+        low, high = max(region.start, start), min(region.end, end)
+        if low >= high:
+            carved.append(region)
+            continue
+        if region.start < low:
+            carved.append(_Region(region.start, low, region.incident_id))
+        carved.append(_Region(low, high, incident))
+        if high < region.end:
+            carved.append(_Region(high, region.end, region.incident_id))
+    return carved
 
 
 def _without_past_fragments(
@@ -310,6 +336,7 @@ def _clause_claims(
             normalised = _normalise(slot, cue, value, match, schema, is_afternoon, context)
             if normalised is None or is_open_question(clause, match.end()):
                 continue
+            holder = value_holder(slot, clause, match, cast)
             if (normalised := bound_value(slot, clause, match, normalised, cast)) is None:
                 continue  # another person's age, name or condition (roles.py)
             stance = stance_of(
@@ -331,6 +358,7 @@ def _clause_claims(
                 article_url="",
                 published_at=None,
                 incident_id=region.incident_id,
+                holder="" if holder is None else str(holder),
                 superseded=cue.superseded
                 or is_superseded(clause, match.start(), match.end(), schema),
             )

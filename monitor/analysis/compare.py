@@ -187,6 +187,11 @@ def _implying(claim: Claim, slot: SlotRule, ledger: Sequence[Claim]) -> tuple[Cl
     )
 
 
+# Who the person shot is: a clash here is only news when the value is tied to the victim
+# (a relative's or an official's age is not), so an unsure binding files without alerting.
+IDENTITY_SLOTS = frozenset({"victim_age", "victim_name"})
+
+
 def _change(
     claim: Claim, asserted: list[Claim], slot: SlotRule, schema: ClaimSchema
 ) -> list[Finding]:
@@ -206,6 +211,8 @@ def _change(
         change = f"{shown(latest)} -> {shown(claim)}"
         reason = f"{claim.slot}: {change} ({_cite(claim)}; was {_cite(latest)})"
         return [Finding(FindingKind.UPDATE, claim, (latest,), reason)]
+    if claim.slot in IDENTITY_SLOTS and claim.holder != "victim":
+        return []  # unsure whose age or name it is: filed, not worth a contradiction
     clashing = tuple(c for c in asserted if not _same_voice(c, claim))
     earlier = f"{_who(latest)} said {shown(latest)} ({latest.source})"
     reason = f"{_who(claim)} says {shown(claim)}; {earlier}"

@@ -232,7 +232,22 @@ def with_candidate_cities(context: ExtractionContext, result: MatchResult) -> Ex
             cities[event.incident_id] = city_slug(event.city)
     for candidate in result.new_candidates:
         cities[candidate.incident_id] = city_slug(candidate.city)
-    return replace(context, city_by_incident=cities)
+    return replace(context, city_by_incident=cities, event_regions=event_regions(result))
+
+
+def event_regions(result: MatchResult) -> tuple[tuple[int, int, str | None], ...]:
+    """Where the event layer says a stretch of a sentence tells of another shooting: look-back
+    clauses it tied to an older incident, and further shootings inside a clause."""
+    labels = {s.index: s.incident_id for s in result.sentences}
+    regions: list[tuple[int, int, str | None]] = [
+        (r.start, r.end, r.incident_id) for r in result.recaps
+    ]
+    regions += [
+        (m.start, m.end, m.incident_id)
+        for m in result.events
+        if m.secondary and m.incident_id != labels.get(m.sentence_index)
+    ]
+    return tuple(regions)
 
 
 # How far back from the cap a paragraph break may end the analysed text.

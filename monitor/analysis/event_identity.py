@@ -12,7 +12,8 @@ are filed under no incident. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -24,7 +25,7 @@ from monitor.analysis.events import (
     RuledOut,
     Shooter,
     candidate_id,
-    read_mention,
+    read_mentions,
 )
 from monitor.analysis.places import Gazetteer, PlaceMention, city_key
 from monitor.analysis.rule_values import IncidentRule
@@ -111,6 +112,8 @@ class ArticleEvents:
     # For each mention (sentence index, is recap): the incident ids not ruled out.
     allowed: dict[tuple[int, bool], frozenset[str]] = field(default_factory=dict)
     new_candidates: list[CandidateIncident] = field(default_factory=list)
+    # Further shootings told inside a clause, each with the incidents it may be about.
+    secondary: list[tuple[EventMention, frozenset[str]]] = field(default_factory=list)
 
     def of(self, index: int, recap: bool = False) -> EventMention | None:
         return self.mentions.get((index, recap))
@@ -158,25 +161,69 @@ def resolve_events(
     found = ArticleEvents()
     orphans: list[tuple[int, bool]] = []
     for clause in facts.clauses:
-        mention = read_mention(facts.text, clause, facts.published, gazetteer, facts.people)
-        if mention is None:
-            continue
-        lead = not clause.is_recap and clause.sentence_index == facts.dateline_sentence
-        if mention.city is None and lead:
-            # The lead of a datelined story happened where it was filed.
-            mention = _placed_at_dateline(mention, facts.dateline_city)
-        key = (clause.sentence_index, clause.is_recap)
-        ruled = [RuledOut(e.incident_id, r) for e in known if (r := rule_out(mention, e))]
-        gone = {r.incident_id for r in ruled}
-        found.mentions[key] = replace(mention, ruled_out=tuple(ruled))
-        found.allowed[key] = frozenset(e.incident_id for e in known if e.incident_id not in gone)
-        if mention.states_anything and not found.allowed[key]:
-            orphans.append(key)
+        mentions = read_mentions(facts.text, clause, facts.published, gazetteer, facts.people)
+        for index, mention in enumerate(mentions):
+            lead = not clause.is_recap and clause.sentence_index == facts.dateline_sentence
+            if index == 0 and mention.city is None and lead:
+                # The lead of a datelined story happened where it was filed.
+                mention = _placed_at_dateline(mention, facts.dateline_city)
+            ruled = [RuledOut(e.incident_id, r) for e in known if (r := rule_out(mention, e))]
+            gone = {r.incident_id for r in ruled}
+            allowed = frozenset(e.incident_id for e in known if e.incident_id not in gone)
+            mention = replace(mention, ruled_out=tuple(ruled))
+            if mention.secondary:
+                found.secondary.append((mention, allowed))
+                continue
+            key = (clause.sentence_index, clause.is_recap)
+            found.mentions[key], found.allowed[key] = mention, allowed
+            if mention.states_anything and not allowed:
+                orphans.append(key)
     _new_candidates(found, facts, orphans)
     return found
 
 
+def _federal_orphans(
+    found: ArticleEvents, facts: ArticleFacts, orphans: list[tuple[int, bool]]
+) -> list[tuple[int, bool]]:
+    """The orphans that may be new federal shootings. A mention with no shooter of its own
+    that fits an untracked event told earlier in the article (its day or its city: "the
+    shooting Thursday" after "police shot a man Thursday") is that event again."""
+    untracked: list[EventMention] = []
+    federal = []
+    for key in orphans:
+        mention = found.mentions[key]
+        clause = facts.text[mention.start : mention.end]
+        if (
+            mention.shooter is Shooter.UNKNOWN
+            and untracked
+            and (any(_same_event(mention, u) for u in untracked) or _DEFINITE.search(clause))
+        ):
+            continue  # "the shooting" after an untracked one is that one again
+        if _is_federal(mention, facts):
+            federal.append(key)
+        else:
+            untracked.append(mention)
+    return federal
+
+
+# A shooting the reader already knows: "the shooting", "Friday's shooting", "that gunfire".
+_DEFINITE = re.compile(
+    r"\b(the|that|this|\w+day['’]s)\s+(\w+\s+){0,2}(shooting|gunfire|killing|incident)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_event(mention: EventMention, other: EventMention) -> bool:
+    same_day = mention.date is not None and mention.date == other.date
+    same_city = mention.city is not None and mention.city == other.city
+    clash = (mention.date and other.date and mention.date != other.date) or (
+        mention.city and other.city and city_key(mention.city) != city_key(other.city)
+    )
+    return (same_day or same_city) and not clash
+
+
 def _is_federal(mention: EventMention, facts: ArticleFacts) -> bool:
+    """Fired by federal agents, or by someone unnamed where the editors' watch rule fits."""
     if mention.shooter is Shooter.FEDERAL:
         return True
     return mention.shooter is Shooter.UNKNOWN and facts.fits_watch(mention.sentence_index)
@@ -187,7 +234,7 @@ def _new_candidates(
 ) -> None:
     """Orphan mentions fired by federal agents become candidate incidents, one per city
     and day; a mention that states only one of them joins the candidate it fits."""
-    federal = [k for k in orphans if _is_federal(found.mentions[k], facts)]
+    federal = _federal_orphans(found, facts, sorted(orphans))
     by_id: dict[str, CandidateIncident] = {}
     # Mentions stating both the city and the day first, so the others can join them.
     federal.sort(key=lambda k: (found.mentions[k].city is None) + (found.mentions[k].date is None))

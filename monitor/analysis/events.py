@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -75,6 +75,9 @@ class EventMention:
     state: str | None = None  # the city's state code, when known
     # Entity ids of the persons named in the shooting's own phrase (its victim, shooter).
     people: frozenset[str] = frozenset()
+    # A further shooting told inside the clause ("..., and on Jan. 14 an officer shot a
+    # man"): start/end are then its own phrase, whose facts are that event's.
+    secondary: bool = False
 
     @property
     def states_anything(self) -> bool:
@@ -111,7 +114,8 @@ def candidate_id(city: str, day: date) -> str:
 
 # A shooting reported in a clause.
 _TRIGGER = re.compile(
-    r"\b(shot|shoots?|shooting|fired|opened fire|gunfire|gunshots?|killed|killing|fatally)\b",
+    r"\b(shot|shoots?|shooting|fired|opened fire|gunfire|gunshots?|kills?|killed|killing"
+    r"|fatally)\b",
     re.IGNORECASE,
 )
 # Not gunfire at a person: crowd-control rounds, an officer's firearm drawn, a car "fired".
@@ -123,10 +127,16 @@ _NOT_GUNFIRE = re.compile(
 )
 # Shots fired AT agents: the agents are not the shooters.
 _AT_AGENTS = re.compile(
-    r"\b(shot|fired|firing|opened fire|shooting)(?:\s+(?:shots|rounds|a gun|a weapon|\w+ rounds))?"
-    r"\s+(?:(?:at|on|toward|towards|upon)\s+)"
-    r"(?:\w+\s+){0,3}?(agents?|officers?|deputies|troopers|vehicles? (carrying|driven by) agents)\b"
-    r"|\b(agents?|officers?)\s+(were|was|had been|came under)\s+(shot at|fired (up)?on|fire)\b",
+    r"\b(shot|fired|firing|opened fire|shooting)"
+    r"(?:\s+(?:\w+\s+){0,3}?(?:shots?|rounds?|bullets?|a gun|a weapon|a handgun|a rifle))?"
+    r"\s+(?:(?:at|on|toward|towards|upon|into)\s+)"
+    r"(?:\w+\s+){0,3}?(agents?|officers?|deputies|troopers"
+    r"|(?:(?:ICE|Border Patrol|CBP|federal|agency|government|unmarked)\s+)"
+    r"(?:vehicles?|cars?|SUVs?|trucks?|vans?)|vehicles? (carrying|driven by) agents)\b"
+    r"|\b(agents?|officers?)\s+(were|was|had been|came under)\s+(shot at|fired (up)?on|fire)\b"
+    # The agent is the one shot: "an ICE officer was shot in the arm".
+    r"|\b(agents?|officers?|deputy|trooper)\s+(was|were|had been|has been)\s+"
+    r"(shot|wounded by gunfire|struck by (gunfire|a bullet))\b",
     re.IGNORECASE,
 )
 _POLICE = re.compile(
@@ -136,7 +146,9 @@ _POLICE = re.compile(
 )
 _OTHER_AGENCY = re.compile(
     r"\b(U\.?S\.? marshals?(?: service)?|marshals?(?: service)?|marshals task force|task force"
-    r"|FBI agents?|DEA agents?|ATF agents?|security guard|homeowner|gunman|suspect|a man|a woman"
+    r"|FBI agents?|DEA agents?|ATF agents?|security guard|homeowner|gunm[ae]n|suspects?"
+    r"|a man|a woman"
+    r"|someone|somebody|an? (?:unknown|unidentified) (?:person|man|assailant|shooter)|assailants?"
     r"|a driver|a resident|a teenager)\b",
     re.IGNORECASE,
 )
@@ -149,7 +161,7 @@ _FEDERAL_LOOSE = re.compile(_FEDERAL.pattern, re.IGNORECASE)
 # Who fired: the words right before the verb, or after "by".
 _ACTIVE = re.compile(
     r"(?P<agent>(?:[\w.'’-]+\s+){1,7}?)(?:\w+ly\s+)?"
-    r"(?:shot|shoot|fired|opened fire|killed|fatally shot|fatally shoot|shoots)\b"
+    r"(?:shot|shoot|fired|opened fire|killed|kills?|fatally shot|fatally shoot|shoots)\b"
 )
 _PASSIVE = re.compile(
     r"\b(?:shot|killed|wounded|injured|struck)(?:\s+(?:and|or)\s+(?:killed|wounded|injured))?"
@@ -205,14 +217,48 @@ def read_mention(
 ) -> EventMention | None:
     """The shooting a clause reports and the arguments its own phrase states (None: it
     reports none). `people` are (offset, entity id) of the persons named in the text."""
+    mentions = read_mentions(text, clause, published, gazetteer, people)
+    return mentions[0] if mentions else None
+
+
+def read_mentions(
+    text: str,
+    clause: Clause,
+    published: date | None,
+    gazetteer: Gazetteer,
+    people: Sequence[tuple[int, str]] = (),
+) -> list[EventMention]:
+    """The clause's shooting, then any further one told in a phrase of its own."""
     words = text[clause.start : clause.end]
     custody = _CUSTODY_DEATH.search(words)
     if custody is not None:
-        return _custody_death(clause, custody, words, published)
-    trigger = _TRIGGER.search(words)
-    if trigger is None or _NOT_GUNFIRE.search(words):
-        return None
-    first, last = event_phrase(words, trigger)
+        return [_custody_death(clause, custody, words, published)]
+    if _NOT_GUNFIRE.search(words):
+        return []
+    found: list[EventMention] = []
+    position = 0
+    while (trigger := _TRIGGER.search(words, position)) is not None:
+        first, last = event_phrase(words, trigger)
+        mention = _mention(text, clause, trigger, (first, last), published, gazetteer, people)
+        if found:
+            at = clause.start
+            mention = replace(mention, start=at + first, end=at + last, secondary=True)
+        found.append(mention)
+        position = max(last, trigger.end())
+    return found
+
+
+def _mention(
+    text: str,
+    clause: Clause,
+    trigger: re.Match[str],
+    bounds: tuple[int, int],
+    published: date | None,
+    gazetteer: Gazetteer,
+    people: Sequence[tuple[int, str]],
+) -> EventMention:
+    words = text[clause.start : clause.end]
+    first, last = bounds
     phrase = words[first:last]
     city = _event_place(words, trigger, gazetteer.find(text, clause.start, clause.end), clause)
     return EventMention(
@@ -222,12 +268,14 @@ def read_mention(
         trigger=trigger.group(),
         date=_event_date(words, trigger, clause.start, published),
         city=None if city is None else city.name,
-        shooter=shooter_of(words),
+        shooter=shooter_of(words if first == 0 else phrase),
         outcome=outcome_of(phrase),
         incident_id=None,
         state=None if city is None else city.state,
         people=frozenset(
-            entity for at, entity in people if clause.start + first <= at < clause.start + last
+            entity
+            for at, entity in people
+            if clause.start + _people_start(words, first) <= at < clause.start + last
         ),
     )
 
@@ -249,6 +297,14 @@ def _custody_death(
     )
 
 
+def _people_start(clause: str, first: int) -> int:
+    """Where the people of a phrase may be named: a relative clause's phrase also takes its
+    antecedent ("Renee Good, who was killed")."""
+    if _RELATIVE_END.search(clause, 0, first):
+        return max(0, first - _ANTECEDENT_REACH)
+    return first
+
+
 def event_phrase(clause: str, trigger: re.Match[str]) -> tuple[int, int]:
     """Where the shooting's own phrase runs in the clause: from the last other verb phrase
     before the verb to the first one after it ("shot a woman ... neighborhood" in "shot a
@@ -257,7 +313,18 @@ def event_phrase(clause: str, trigger: re.Match[str]) -> tuple[int, int]:
     for m in _OTHER_PHRASE.finditer(clause, 0, trigger.start()):
         first = m.end()
     after = _OTHER_PHRASE.search(clause, trigger.end())
-    return first, len(clause) if after is None else after.start()
+    last = len(clause) if after is None else after.start()
+    if _RELATIVE_END.search(clause, 0, first):
+        # "NAME, who was killed by an agent, hangs ...": the relative clause ends at
+        # its comma, and what follows is the main clause's.
+        comma = clause.find(",", trigger.end(), last)
+        last = last if comma < 0 else comma
+    return first, last
+
+
+_RELATIVE_END = re.compile(r"\b(who|which|that)\s*$", re.IGNORECASE)
+# How far before a relative pronoun its antecedent's name may end ("NAME, who").
+_ANTECEDENT_REACH = 40
 
 
 # "Officials in Washington said ...": a city standing for its officials places nothing.
@@ -278,9 +345,9 @@ def _event_place(
         if _METONYMY_BEFORE.search(clause[max(0, start - 40) : start]):
             continue
         if start >= trigger.end():
-            between, reach = clause[trigger.end() : start], _PLACE_AFTER_REACH
+            between, reach = clause[trigger.end() : start], _reach(trigger, _PLACE_AFTER_REACH)
         else:
-            between, reach = clause[end : trigger.start()], _PLACE_BEFORE_REACH
+            between, reach = clause[end : trigger.start()], _reach(trigger, _PLACE_BEFORE_REACH)
         if len(between) <= reach and not _OTHER_PHRASE.search(between):
             return place
     return None
@@ -296,9 +363,17 @@ def shooter_of(clause: str) -> Shooter:
         kind = _agent_kind(agent)
         if kind is not Shooter.UNKNOWN:
             return kind
-    if _FEDERAL.search(clause) and not _POLICE.search(clause):
+    # No agent phrase: agents named in the clause fired, unless they are only its source.
+    told = _ATTRIBUTION_TAIL.sub("", clause)
+    if _FEDERAL.search(told) and not _POLICE.search(told):
         return Shooter.FEDERAL
     return Shooter.UNKNOWN
+
+
+# ", federal officials said" / "according to ICE": who tells, not who fired.
+_ATTRIBUTION_TAIL = re.compile(
+    rf"(,\s*[^,]*\b{_SPEECH_VERB}\b[^,]*$|\baccording to\b[^,]*)", re.IGNORECASE
+)
 
 
 _PASSIVE_SUBJECT = re.compile(r"\b(was|were|is|are|been|being|be|had|has|have|got)\s*$", re.I)
@@ -335,11 +410,22 @@ def outcome_of(clause: str) -> Outcome:
 # when something else happened ("preparing on Friday for protests after an agent shot",
 # "declined on Thursday to name the officer who shot").
 _OTHER_PHRASE = re.compile(
-    rf"\b(after|before|since|when|while|where|following|amid|as|because|until|who|which|that"
-    rf"|earlier|ago|previously|to \w+|{_SPEECH_VERB})\b|[;:]",
+    rf"\b(after|before|since|when|while|where|whether|following|amid|as|because|until|who"
+    rf"|which|that|would|could|will|say|comment"
+    rf"|earlier|ago|previously|to \w+|{_SPEECH_VERB})\b|[;:]|,\s+(?:and|but)\b",
     re.IGNORECASE,
 )
 # How far from the verb a date may be and still be its adjunct.
+# A shooting named by a noun ("the shooting", "the killing") takes a day or a place only
+# as its own modifier: "Wednesday's shooting", "the shooting in Portland on Jan. 8".
+_NOMINAL = re.compile(r"(?i:shooting|killing|gunfire|gunshots?)")
+_NOMINAL_REACH = 24
+
+
+def _reach(trigger: re.Match[str], verbal: int) -> int:
+    return _NOMINAL_REACH if _NOMINAL.fullmatch(trigger.group()) else verbal
+
+
 _DATE_AFTER_REACH = 90
 _DATE_BEFORE_REACH = 60
 _PLACE_AFTER_REACH = 120
@@ -358,9 +444,9 @@ def _event_date(
             continue
         start, end = mention.start - offset, mention.end - offset
         if start >= trigger.end():
-            between, reach = clause[trigger.end() : start], _DATE_AFTER_REACH
+            between, reach = clause[trigger.end() : start], _reach(trigger, _DATE_AFTER_REACH)
         else:
-            between, reach = clause[end : trigger.start()], _DATE_BEFORE_REACH
+            between, reach = clause[end : trigger.start()], _reach(trigger, _DATE_BEFORE_REACH)
         if len(between) > reach or _OTHER_PHRASE.search(between):
             continue
         if best is None or len(between) < best[0]:

@@ -166,7 +166,9 @@ class Matcher:
         text = analysed_text(document)
         spans = split_sentences(text)
         hits = self.entity_finder.find_hits(text, spans)
-        published = None if document.published_at is None else document.published_at.date()
+        # Weekdays resolve against the publication day; a first-sight date is too rough.
+        known = document.published_at is not None and not document.date_uncertain
+        published = document.published_at.date() if known and document.published_at else None
         view = ArticleView(text, spans, hits, published, self.entity_finder.tags_of)
         return self._result(document.url, view, candidates)
 
@@ -209,7 +211,7 @@ class Matcher:
             sentences=sentences,
             mixed_sentences=tuple(found.mixed),
             recaps=tuple(r for r, _ in found.recaps.values()),
-            events=_placed_mentions(events, found),
+            events=_placed_mentions(events, found, {c.incident_id for c in in_play}),
             new_candidates=tuple(events.new_candidates),
         )
 
@@ -298,8 +300,11 @@ def article_clauses(view: ArticleView, dateline: re.Match[str] | None = None) ->
     return clauses
 
 
-def _placed_mentions(events: ArticleEvents, found: Attribution) -> tuple[EventMention, ...]:
-    """Every mention with the incident its clause went to."""
+def _placed_mentions(
+    events: ArticleEvents, found: Attribution, in_play: set[str]
+) -> tuple[EventMention, ...]:
+    """Every mention with the incident its clause went to; a further shooting inside a
+    clause goes to the one incident its arguments leave (None: to no tracked one)."""
     placed = []
     for (index, is_recap), mention in sorted(events.mentions.items()):
         label = found.labels[index]
@@ -308,7 +313,15 @@ def _placed_mentions(events: ArticleEvents, found: Attribution) -> tuple[EventMe
         elif is_recap:
             label = mention.incident_id if events.is_orphan(index, True) else label
         placed.append(replace(mention, incident_id=label))
-    return tuple(placed)
+    for mention, allowed in events.secondary:
+        label = found.labels[mention.sentence_index]
+        fits = allowed & in_play
+        if len(fits) == 1:
+            label = next(iter(fits))
+        elif not allowed and mention.states_anything:
+            label = None  # an event no one tracks: its facts are nobody's
+        placed.append(replace(mention, incident_id=label))
+    return tuple(sorted(placed, key=lambda m: m.start))
 
 
 def _candidate_evidence(

@@ -43,6 +43,15 @@ _CAPITALISED_RUN = re.compile(
 _MAX_WORDS = 4
 
 
+# After a place: it is part of another city ("... neighborhood of Los Angeles").
+_PART_OF = re.compile(
+    r"(?:,\s+(?:an?|the)\s+)?\s*(?:[\w-]+\s+){0,2}?(?:neighborhood|neighbourhood|section"
+    r"|district|community|area|enclave)\s+(?:of|in|(?:just\s+)?(?:north|south|east|west"
+    r"|northeast|northwest|southeast|southwest)\s+of|near|outside(?:\s+of)?)\s+",
+    re.IGNORECASE,
+)
+
+
 def city_key(name: str) -> str:
     """How a city name is compared: case, "St."/"Saint", dots and hyphens folded."""
     words = re.sub(r"[.’']", "", name).replace("-", " ").lower().split()
@@ -77,12 +86,21 @@ class Gazetteer:
     def find(
         self, text: str, start: int, end: int, *, anywhere: bool = False
     ) -> list[PlaceMention]:
-        """The cities placed in text[start:end] (with `anywhere`, every city named there)."""
+        """The cities placed in text[start:end] (with `anywhere`, every city named there).
+        A neighbourhood the gazetteer lists as a place ("the Van Nuys neighborhood of Los
+        Angeles", "Hazel Dell, an unincorporated area north of Vancouver") gives its city."""
         found: list[PlaceMention] = []
         for run in _CAPITALISED_RUN.finditer(text, start, end):
             mention = self._city_at(text, run.start(), run.group())
             if mention is None:
                 continue
+            part_of = _PART_OF.match(text, mention.end, min(len(text), mention.end + 80))
+            if part_of is not None:
+                later = text[part_of.end() : part_of.end() + 40]
+                city = self._city_at(text, part_of.end(), later.split(",")[0])
+                if city is not None:
+                    found.append(city)
+                    continue
             before = text[max(start, mention.start - 24) : mention.start]
             written = self._written_state(text, mention.end)
             if anywhere or _PLACE_BEFORE.search(before) or written is not None:

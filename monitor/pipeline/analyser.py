@@ -41,6 +41,7 @@ def as_document(stored: StoredDocument) -> Document:
         text=stored.text,
         source=stored.source,
         published_at=stored.published_at,
+        date_uncertain=stored.date_uncertain,
     )
 
 

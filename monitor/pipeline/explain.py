@@ -116,12 +116,16 @@ def explain_target(
     # An article already stored (from a feed) is explained as the pipeline sees it:
     # attributed to its feed, dated by its first sight if the feed's date was absurd.
     stored = database.article_by_url(url) if database is not None else None
+    stored_at = stored.published_at if stored else None
+    stored_date_uncertain = stored is not None and stored.stated_published_at is not None
     document = Document(
         url=url,
         title=page.title,
         text=page.text,
         source=source_label or (stored.source if stored else None) or page.site_name or url,
-        published_at=published_at or (stored.published_at if stored else None) or page.published_at,
+        published_at=published_at or stored_at or page.published_at,
+        # Dated by first sight (the outlet's date was absurd): weekdays do not resolve.
+        date_uncertain=published_at is None and stored_date_uncertain,
     )
     document = capped(document, settings.max_analysed_chars)
     followed: list[CandidateIncident] = []

@@ -157,6 +157,7 @@ class ArticleQueries(Sessions):
                     col(ArticleRow.outlet),
                     col(ArticleRow.published_at),
                     col(ArticleRow.origin),
+                    col(ArticleRow.stated_published_at),
                 )
             ).one()
         return StoredDocument(
@@ -167,6 +168,7 @@ class ArticleQueries(Sessions):
             source=source_name(row.source_label, row.outlet, row.url),
             published_at=row.published_at,
             origin=row.origin,
+            date_uncertain=row.stated_published_at is not None,
         )
 
     def defer_article(

@@ -97,6 +97,7 @@ class StoredDocument:
     source: str
     published_at: datetime | None
     origin: str
+    date_uncertain: bool = False  # published_at is the first sight (see model.Document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +276,7 @@ def stored_document(row: ArticleRow) -> StoredDocument:
         article_id=row.id,
         text=row.text or "",
         source=source_name(row.source_label, row.outlet, row.url),
+        date_uncertain=row.stated_published_at is not None,
     )
 
 
@@ -290,7 +292,9 @@ def recheck_due(row: ArticleRow) -> RecheckDue:
 
 def ledger_entry(row: ClaimRow) -> LedgerEntry:
     assert row.id is not None
-    claim = _from_row(Claim, row, value=json.loads(row.value_json), stance=Stance(row.stance))
+    claim = _from_row(
+        Claim, row, value=json.loads(row.value_json), stance=Stance(row.stance), holder=""
+    )
     return LedgerEntry(row.id, claim, row.article_id, row.corroborates_id)
 
 
@@ -322,7 +326,7 @@ def _columns(value: DataclassInstance, *, but: Collection[str]) -> dict[str, Any
 
 def claim_row(article_id: int, claim: Claim, corroborates_id: int | None) -> ClaimRow:
     return ClaimRow(
-        **_columns(claim, but={"value", "stance"}),
+        **_columns(claim, but={"value", "stance", "holder"}),
         value_json=json.dumps(claim.value),
         stance=str(claim.stance),
         article_id=article_id,
