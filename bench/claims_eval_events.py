@@ -273,7 +273,8 @@ class Desk:
         first = len(self.ledger) + 1
         self.ledger.extend(LedgerEntry(first + n, c) for n, c in enumerate(analysis.claims))
         self.sent.update(d.dedup_key for d in analysis.alerts)
-        for candidate in new_candidates(result):
+        # Stored as the pipeline stores them: with the names the article's claims give.
+        for candidate in getattr(analysis, "candidates", ()) or new_candidates(result):
             self.known.setdefault(candidate.incident_id, candidate)
 
     def copy(self) -> Desk:

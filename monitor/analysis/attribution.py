@@ -280,6 +280,9 @@ def attribute_sentences(
         mention = events.of(index)
         if events.is_orphan(index) and mention is not None:
             best = _own_event(scores, mention.incident_id)
+        elif _states(mention) and len(fitting := _fitting(events, index, candidates)) == 1:
+            # Its arguments leave one incident in play: that one, cues or none.
+            best = _own_event(scores, fitting[0])
         elif elsewhere and best is not None and not _states(mention) and not _identifies(best):
             best = None  # generic words ("died", the area) do not leave the story
         if best is not None and _is_mixed(best, scores):
@@ -319,6 +322,10 @@ def _states(mention: EventMention | None) -> bool:
     """The sentence reports a shooting with arguments of its own (a person named is
     identifying evidence of the scorer's, when the person is an incident's)."""
     return mention is not None and mention.states_anything
+
+
+def _fitting(events: ArticleEvents, index: int, candidates: Sequence[IncidentRule]) -> list[str]:
+    return [c.incident_id for c in candidates if events.allows(index, False, c.incident_id)]
 
 
 def _own_event(scores: Sequence[IncidentScore], own: str | None) -> IncidentScore | None:

@@ -161,6 +161,8 @@ class Analysis:
     corroborates: tuple[int | None, ...]
     findings: tuple[Finding, ...]
     alerts: tuple[AlertDraft, ...]
+    # The candidates this article first reports, with the names its claims give them.
+    candidates: tuple[CandidateIncident, ...] = ()
 
 
 def ledger_subjects(result: MatchResult, rules: Rules) -> set[str]:
@@ -209,7 +211,26 @@ def analyse_claims(
         corroborates=_corroborated_ids(claims, findings, ledger),
         findings=tuple(findings),
         alerts=tuple(draft_alerts(findings, result, document)),
+        candidates=named_candidates(result.new_candidates, claims),
     )
+
+
+_NAME_SLOTS = ("victim_name", "shooter_name")
+
+
+def named_candidates(
+    candidates: Sequence[CandidateIncident], claims: Sequence[Claim]
+) -> tuple[CandidateIncident, ...]:
+    """Each new candidate with the victim and shooter names its article states."""
+    named = []
+    for candidate in candidates:
+        names = {
+            str(c.value)
+            for c in claims
+            if c.subject == candidate.incident_id and c.slot in _NAME_SLOTS and not c.superseded
+        }
+        named.append(replace(candidate, names=tuple(sorted(names))))
+    return tuple(named)
 
 
 def match(

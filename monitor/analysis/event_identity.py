@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from monitor.analysis.dates import find_dates
 from monitor.analysis.events import (
     CandidateIncident,
     Clause,
@@ -27,6 +28,7 @@ from monitor.analysis.events import (
     candidate_id,
     read_mentions,
 )
+from monitor.analysis.incident_arguments import name_pattern
 from monitor.analysis.places import Gazetteer, PlaceMention, city_key
 from monitor.analysis.rule_values import IncidentRule
 
@@ -46,6 +48,10 @@ class KnownEvent:
     people: frozenset[str] = frozenset()
     federal: bool = True
     is_candidate: bool = False
+    names: re.Pattern[str] | None = None  # a candidate's people, as written
+
+    def is_named_in(self, mention: EventMention) -> bool:
+        return self.names is not None and self.names.search(mention.phrase) is not None
 
     @property
     def city_key(self) -> str:
@@ -81,12 +87,17 @@ def candidate_event(candidate: CandidateIncident) -> KnownEvent:
         None,
         candidate.outcome,
         is_candidate=True,
+        names=_compiled(name_pattern(candidate.names)),
     )
+
+
+def _compiled(pattern: str | None) -> re.Pattern[str] | None:
+    return None if pattern is None else re.compile(pattern)
 
 
 def rule_out(mention: EventMention, event: KnownEvent) -> str | None:
     """Why the mention cannot be about the event (None: it can)."""
-    if mention.people & event.people:
+    if mention.people & event.people or event.is_named_in(mention):
         return None  # it names the incident's victim or shooter
     if event.federal and mention.shooter in (Shooter.POLICE, Shooter.OTHER):
         return f"fired by {mention.shooter} shooter, not federal agents"
@@ -160,13 +171,18 @@ def resolve_events(
     """Read every clause's mention, rule incidents out, and make candidates of orphans."""
     found = ArticleEvents()
     orphans: list[tuple[int, bool]] = []
+    frame: _Frame | None = None
     for clause in facts.clauses:
         mentions = read_mentions(facts.text, clause, facts.published, gazetteer, facts.people)
+        if not mentions and not clause.is_recap:
+            frame = _header(facts, clause, gazetteer) or frame
         for index, mention in enumerate(mentions):
             lead = not clause.is_recap and clause.sentence_index == facts.dateline_sentence
             if index == 0 and mention.city is None and lead:
                 # The lead of a datelined story happened where it was filed.
                 mention = _placed_at_dateline(mention, facts.dateline_city)
+            if frame is not None and clause.sentence_index - frame.sentence_index <= _FRAME_REACH:
+                mention = frame.filled(mention)
             ruled = [RuledOut(e.incident_id, r) for e in known if (r := rule_out(mention, e))]
             gone = {r.incident_id for r in ruled}
             allowed = frozenset(e.incident_id for e in known if e.incident_id not in gone)
@@ -180,6 +196,40 @@ def resolve_events(
                 orphans.append(key)
     _new_candidates(found, facts, orphans)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A header line that dates and places what follows ("Jan. 24, Minneapolis.")."""
+
+    sentence_index: int
+    date: date | None
+    city: PlaceMention | None
+
+    def filled(self, mention: EventMention) -> EventMention:
+        """The mention with the day and city it does not state itself."""
+        if mention.date is None and self.date is not None:
+            mention = replace(mention, date=self.date)
+        if mention.city is None and self.city is not None:
+            mention = replace(mention, city=self.city.name, state=self.city.state)
+        return mention
+
+
+# A header is a line of a few words; it frames the sentences right after it.
+_HEADER_WORDS = 6
+_FRAME_REACH = 3
+
+
+def _header(facts: ArticleFacts, clause: Clause, gazetteer: Gazetteer) -> _Frame | None:
+    """A short line that states a single day (and maybe a city) and reports nothing."""
+    words = facts.text[clause.start : clause.end]
+    if len(words.split()) > _HEADER_WORDS:
+        return None
+    days = [d for d in find_dates(words, clause.start, facts.published) if d.is_one_day]
+    if not days or days[0].earliest is None:
+        return None
+    places = gazetteer.find(facts.text, clause.start, clause.end, anywhere=True)
+    return _Frame(clause.sentence_index, days[0].earliest, places[0] if places else None)
 
 
 def _federal_orphans(

@@ -78,6 +78,7 @@ class EventMention:
     # A further shooting told inside the clause ("..., and on Jan. 14 an officer shot a
     # man"): start/end are then its own phrase, whose facts are that event's.
     secondary: bool = False
+    phrase: str = ""  # the shooting's own phrase, as written
 
     @property
     def states_anything(self) -> bool:
@@ -102,6 +103,9 @@ class CandidateIncident:
     shooter: Shooter = Shooter.FEDERAL
     outcome: Outcome = Outcome.UNKNOWN
     agency: str | None = None  # "ICE", "CBP" when the text names one
+    # The victims' and shooter's names as its coverage gives them: later stories that
+    # name them are about it ("the officer who shot Marcus Quill").
+    names: tuple[str, ...] = ()
 
 
 def candidate_id(city: str, day: date) -> str:
@@ -272,6 +276,7 @@ def _mention(
         outcome=outcome_of(phrase),
         incident_id=None,
         state=None if city is None else city.state,
+        phrase=phrase,
         people=frozenset(
             entity
             for at, entity in people

@@ -18,7 +18,7 @@ sentence by sentence. Event mentions are checked against the same arguments
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +133,21 @@ def _ref_cue(ref: str, is_entity: bool, what: str, entity_weight: float = AGENCY
 
 
 CANDIDATE_CITY_WEIGHT = 3.0
+# A surname shorter than this is too common a word to stand for the person.
+_MIN_SURNAME = 4
+
+
+def name_pattern(names: Sequence[str]) -> str | None:
+    """A case-sensitive pattern for people's full names and surnames (None: no names)."""
+    parts = set()
+    for name in names:
+        words = name.split()
+        parts.add(re.escape(name))
+        if len(words) > 1 and len(words[-1]) >= _MIN_SURNAME:
+            parts.add(re.escape(words[-1]))
+    if not parts:
+        return None
+    return r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b"
 
 
 def candidate_rule(candidate: CandidateIncident) -> IncidentRule:
@@ -155,7 +170,15 @@ def candidate_rule(candidate: CandidateIncident) -> IncidentRule:
     if str(candidate.outcome) in OUTCOME_TERMS:
         term = compile_safe(OUTCOME_TERMS[str(candidate.outcome)], origin, re.IGNORECASE)
         cues.append(Cue(OUTCOME_WEIGHT, f"outcome {candidate.outcome}", term=term))
-    condition = AllCondition((_term(city, origin), _term(GUNFIRE_TERM, origin)))
+    names = name_pattern(candidate.names)
+    people: list[Condition] = []
+    if names is not None:
+        named = compile_safe(names, origin)
+        cues.append(Cue(PERSON_WEIGHT, "candidate's people", term=named, identifying=True))
+        people.append(TermCondition(names, named))
+    condition = AnyCondition(
+        (*people, AllCondition((_term(city, origin), _term(GUNFIRE_TERM, origin))))
+    )
     return IncidentRule(
         incident_id=candidate.incident_id,
         title=candidate.title,

@@ -41,7 +41,7 @@ from monitor.analysis.event_identity import (
     resolve_events,
 )
 from monitor.analysis.events import CandidateIncident, Clause, EventMention, Shooter
-from monitor.analysis.incident_arguments import candidate_rule
+from monitor.analysis.incident_arguments import candidate_rule, name_pattern
 from monitor.analysis.places import city_key
 from monitor.analysis.rule_values import IncidentRule, Rules
 from monitor.analysis.sentences import split_sentences
@@ -191,7 +191,13 @@ class Matcher:
         followed = finder.followed_candidates([self.candidate_rule(c) for c in known])
         events = self._events(view, finder, [*self.rules.incidents], known)
         new_rules = [self.candidate_rule(c) for c in events.new_candidates]
-        followed = [r for r in followed if _is_reported(r, events, self.known_events)]
+        named = {c.incident_id: name_pattern(c.names) for c in known}
+        followed = [
+            r
+            for r in followed
+            if _is_reported(r, events, self.known_events)
+            or _names_in(named.get(r.incident_id), view.text)
+        ]
         dated = [i for i in self.rules.incidents if i not in tracked and _is_dated(i, events, view)]
         in_play = [*tracked, *dated, *followed, *new_rules]
         found = attribute_sentences(scorer, in_play, events)
@@ -261,6 +267,11 @@ def _is_reported(
         if mention.date == candidate.date or not any(i in tracked for i in allowed):
             return True
     return False
+
+
+def _names_in(pattern: str | None, text: str) -> bool:
+    """The article names a candidate's victim or shooter."""
+    return pattern is not None and re.search(pattern, text) is not None
 
 
 def _is_dated(incident: IncidentRule, events: ArticleEvents, view: ArticleView) -> bool:

@@ -43,6 +43,9 @@ _CAPITALISED_RUN = re.compile(
 _MAX_WORDS = 4
 
 
+_NEIGHBOURHOOD_AFTER = re.compile(
+    r"\s+(?:neighborhood|neighbourhood|section|district|area|park|street|avenue)\b", re.IGNORECASE
+)
 # After a place: it is part of another city ("... neighborhood of Los Angeles").
 _PART_OF = re.compile(
     r"(?:,\s+(?:an?|the)\s+)?\s*(?:[\w-]+\s+){0,2}?(?:neighborhood|neighbourhood|section"
@@ -94,6 +97,8 @@ class Gazetteer:
             mention = self._city_at(text, run.start(), run.group())
             if mention is None:
                 continue
+            if _NEIGHBOURHOOD_AFTER.match(text, mention.end):
+                continue  # "the Corcoran neighborhood": a part of a city, not the town
             part_of = _PART_OF.match(text, mention.end, min(len(text), mention.end + 80))
             if part_of is not None:
                 later = text[part_of.end() : part_of.end() + 40]

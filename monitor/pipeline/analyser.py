@@ -160,7 +160,7 @@ class Analyser:
                     [*without_edited_first_reports(analysis.alerts, edits), *edits]
                 ),
                 seeded=stored.origin == "seed",
-                candidates=found,
+                candidates=analysis.candidates,
             )
         self.context.metrics.record_claims(len(analysis.claims))
         for draft in added:

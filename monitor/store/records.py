@@ -300,7 +300,11 @@ def ledger_entry(row: ClaimRow) -> LedgerEntry:
 
 def candidate_record(row: CandidateIncidentRow) -> CandidateRecord:
     candidate = _from_row(
-        CandidateIncident, row, shooter=Shooter(row.shooter), outcome=Outcome(row.outcome)
+        CandidateIncident,
+        row,
+        shooter=Shooter(row.shooter),
+        outcome=Outcome(row.outcome),
+        names=tuple(json.loads(row.names_json)),
     )
     return CandidateRecord(candidate, row.first_article_id, row.first_seen_at)
 
@@ -338,9 +342,10 @@ def candidate_columns(
     candidate: CandidateIncident, article_id: int, seen_at: datetime
 ) -> dict[str, Any]:
     return {
-        **_columns(candidate, but={"shooter", "outcome"}),
+        **_columns(candidate, but={"shooter", "outcome", "names"}),
         "shooter": str(candidate.shooter),
         "outcome": str(candidate.outcome),
+        "names_json": json.dumps(list(candidate.names)),
         "first_article_id": article_id,
         "first_seen_at": seen_at,
     }

@@ -235,5 +235,6 @@ class CandidateIncidentRow(SQLModel, table=True):
     shooter: str = Field(sa_type=sa.Text)
     outcome: str = Field(sa_type=sa.Text)
     agency: str | None = Field(default=None, sa_type=sa.Text)
+    names_json: str = Field(default="[]", sa_type=sa.Text)  # victims' and shooter's names
     first_article_id: int = Field(foreign_key="article.id")
     first_seen_at: datetime = Field(sa_type=UTCDateTime)

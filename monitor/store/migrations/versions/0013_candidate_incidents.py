@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("shooter", sa.Text(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=False),
         sa.Column("agency", sa.Text()),
+        sa.Column("names_json", sa.Text(), nullable=False, server_default="[]"),
         sa.Column("first_article_id", sa.Integer(), sa.ForeignKey("article.id"), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
     )
