@@ -6,6 +6,7 @@ understand (which event, which arguments rule an incident out), not a phrasing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -259,3 +260,161 @@ def test_explain_events_say_why_an_incident_was_ruled_out(rule_set: RuleSet) -> 
     reasons = {r.incident_id: r.reason for r in result.events[0].ruled_out}
     assert reasons[JAN14] == "dated 2026-01-20, not 2026-01-14"
     assert reasons[PDX].startswith("dated 2026-01-20")
+
+
+# ------------------------------------------------------------ each shooting's own phrase
+
+TWO_EVENTS_ONE_SENTENCE = """MINNEAPOLIS — A Border Patrol agent shot a delivery driver in the hip on
+Thursday outside a grocery in the Seward neighborhood, less than a mile from where Renee Good was
+killed by an ICE officer two weeks earlier."""
+
+
+def test_a_look_back_inside_a_sentence_lends_the_new_shooting_nothing(rule_set: RuleSet) -> None:
+    """The named victim and the killing belong to the phrase after 'from where', so the
+    Thursday shooting is still ruled out of her incident and is a candidate of its own."""
+    result = match(_doc(TWO_EVENTS_ONE_SENTENCE, "2026-01-23T15:00:00"), rule_set)
+    lead = next(m for m in result.events if not m.secondary)
+    assert lead.date == date(2026, 1, 22)
+    assert lead.outcome is Outcome.WOUNDED
+    assert JAN7 in {r.incident_id for r in lead.ruled_out}
+    assert [c.incident_id for c in result.new_candidates] == ["minneapolis-2026-01-22"]
+
+
+def test_a_further_shooting_in_a_sentence_takes_its_own_facts(rule_set: RuleSet) -> None:
+    """'..., and on Jan. 14 an officer shot a man in the leg': the wound count is the
+    Jan. 14 incident's, not the first shooting's."""
+    text = (
+        "Renee Good was fatally shot by an ICE officer on Jan. 7, and on Jan. 14 a federal "
+        "officer shot a man in the leg in north Minneapolis."
+    )
+    document = _doc(text, "2026-01-20T12:00:00")
+    analysis = analyse_claims(document, match(document, rule_set), rule_set, [])
+    wounded = {(c.subject, c.value) for c in analysis.claims if c.slot == "wounded"}
+    assert wounded == {(JAN14, 1)}
+
+
+def test_a_shooting_named_by_a_noun_takes_only_its_own_day(rule_set: RuleSet) -> None:
+    """'a spokesperson on Friday would not say whether the shooting ...': Friday is when
+    the spokesperson spoke; the noun takes a day only as its modifier."""
+    text = (
+        "A Justice Department spokesperson on Friday would not say whether the shooting of "
+        "Renee Good in Minneapolis was under review."
+    )
+    result = match(_doc(text, "2026-01-17T12:00:00"), rule_set)
+    assert result.new_candidates == ()
+    assert all(m.date is None for m in result.events)
+
+
+UNTRACKED_THEN_DEFINITE = """PORTLAND, Ore. — Portland police officers shot and wounded a man
+who fired at them outside a bar on Friday night, the bureau said.
+
+Federal agents, who had been watching a nearby building, were not involved in the shooting,
+Homeland Security said Saturday."""
+
+
+def test_the_shooting_after_an_untracked_one_is_that_one_again(rule_set: RuleSet) -> None:
+    """'the shooting' refers back to the police shooting just told: no candidate, even though
+    federal agents are named beside it."""
+    result = match(_doc(UNTRACKED_THEN_DEFINITE, "2026-01-18T09:00:00"), rule_set)
+    assert result.new_candidates == ()
+    assert PDX not in result.incident_ids
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "Someone fired at least three rounds at an unmarked ICE vehicle near the river",
+        "An ICE deportation officer was shot in the shoulder during an arrest",
+    ],
+)
+def test_gunfire_aimed_at_agents_is_no_shooting_by_them(clause: str) -> None:
+    """The agents or their car were the target: whoever fired, it was not them."""
+    assert shooter_of(clause) is Shooter.OTHER
+
+
+def test_a_death_in_custody_is_an_event_of_its_own(rule_set: RuleSet) -> None:
+    """A detainee who died in a cell is not a victim of a tracked shooting: his age and
+    death are filed under no incident."""
+    text = (
+        "ELK RIVER, Minn. — A man held by ICE since a raid in Minneapolis died in custody on "
+        "Sunday, the agency said. Tomas Ejemplar, 58, had been held at the county jail."
+    )
+    document = _doc(text, "2026-01-26T16:00:00")
+    result = match(document, rule_set)
+    assert result.new_candidates == ()
+    assert _claim_subjects(rule_set, document, result) == set()
+
+
+def test_a_neighbourhood_listed_as_a_town_gives_its_city() -> None:
+    """'the X neighborhood of Los Angeles' places the shooting in Los Angeles; 'the Corcoran
+    neighborhood' names a part of a city, not the Minnesota town of that name."""
+    from monitor.analysis.places import load_us_gazetteer
+
+    places = load_us_gazetteer()
+    text = (
+        "shot a man in the Van Nuys neighborhood of Los Angeles and another in the Corcoran "
+        "neighborhood"
+    )
+    assert [p.name for p in places.find(text, 0, len(text))] == ["Los Angeles"]
+
+
+EXPLAINER = """Where the cases stand
+
+Jan. 14, Minneapolis.
+
+An ICE officer shot a man in the leg after a struggle over a shovel.
+
+Jan. 31, Richfield.
+
+A Border Patrol agent shot a woman who was driving away from a traffic stop."""
+
+
+def test_a_header_line_dates_and_places_the_paragraph_after_it(rule_set: RuleSet) -> None:
+    """Explainers head each case with its day and city: the sentence under each header is
+    about that day and city, so the second is a candidate and the first the tracked one."""
+    result = match(_doc(EXPLAINER, "2026-02-06T12:00:00"), rule_set)
+    assert _sentence_incident(result, "struggle over a shovel") == JAN14
+    assert [c.incident_id for c in result.new_candidates] == ["richfield-2026-01-31"]
+    assert _sentence_incident(result, "driving away") == "richfield-2026-01-31"
+
+
+def test_a_candidate_is_followed_by_the_names_of_its_people(rule_set: RuleSet) -> None:
+    """A follow-up that names the candidate's victim but neither its day nor its city is
+    still about it, not about the tracked killing in the same city."""
+    known = CandidateIncident(
+        "minneapolis-2026-01-31",
+        "Minneapolis",
+        date(2026, 1, 31),
+        "Agent kills man",
+        outcome=Outcome.KILLED,
+        names=("Dario Ejemplo",),
+    )
+    text = "Video shows agents fired nine times at Dario Ejemplo, who was killed, his lawyer said."
+    result = match(_doc(text, "2026-02-03T12:00:00"), rule_set, candidates=[known])
+    assert result.incident_ids == ("minneapolis-2026-01-31",)
+
+
+def test_names_of_a_new_candidate_come_from_its_first_articles_claims(rule_set: RuleSet) -> None:
+    """The pipeline stores a new candidate with the victim's name its article gives."""
+    text = (
+        "ST. PAUL, Minn. — An ICE officer shot and wounded Lena Muestra, 29, on Tuesday "
+        "outside her apartment in St. Paul, police said."
+    )
+    document = _doc(text, "2026-01-21T12:00:00")
+    analysis = analyse_claims(document, match(document, rule_set), rule_set, [])
+    [candidate] = analysis.candidates
+    assert candidate.names == ("Lena Muestra",)
+
+
+def test_a_first_sight_date_resolves_no_weekday(rule_set: RuleSet) -> None:
+    """When the outlet's date was absurd and the article is dated by when it was first seen,
+    'Thursday' is not resolved against that day, so it rules no incident out."""
+    text = (
+        "The two people shot by a Border Patrol agent in Portland on Thursday remain in the "
+        "hospital, police said."
+    )
+    document = _doc(text, "2026-01-16T12:00:00")
+    sure = match(document, rule_set)
+    unsure = match(replace(document, date_uncertain=True), rule_set)
+    assert PDX not in sure.incident_ids
+    assert unsure.incident_ids == (PDX,)

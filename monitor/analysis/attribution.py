@@ -19,7 +19,7 @@ from datetime import date
 
 from monitor.analysis.dates import find_dates
 from monitor.analysis.event_identity import ArticleEvents
-from monitor.analysis.events import EventMention
+from monitor.analysis.events import EventMention, Shooter
 from monitor.analysis.patterns import check_budget
 from monitor.analysis.rule_values import Cue, IncidentRule
 from monitor.model import EntityHit
@@ -295,7 +295,19 @@ def attribute_sentences(
             found.labels.append(best.incident_id)
             found.winners[index] = best
         elsewhere = _is_elsewhere(found.labels[-1], candidates, events.is_orphan(index), elsewhere)
-        if cut is not None:
+        late = events.of(index, True)
+        if (
+            cut is not None
+            and mention is None
+            and late is not None
+            and events.is_orphan(index, True)
+        ):
+            # "A man held by ICE since a raid died in custody": the only event the sentence
+            # tells is in its second part, and it is no tracked incident's.
+            found.labels[-1] = late.incident_id
+            found.winners.pop(index, None)
+            elsewhere = True
+        elif cut is not None:
             recap = _recap(scorer, candidates, index, main_end, end, found.labels[-1], newest)
             if recap is not None and not events.allows(index, True, recap[0].incident_id):
                 recap = None
@@ -319,9 +331,16 @@ def _identifies(score: IncidentScore) -> bool:
 
 
 def _states(mention: EventMention | None) -> bool:
-    """The sentence reports a shooting with arguments of its own (a person named is
-    identifying evidence of the scorer's, when the person is an incident's)."""
-    return mention is not None and mention.states_anything
+    """The sentence reports a shooting with a day, a place or a shooter of its own (a
+    person named is identifying evidence of the scorer's; an outcome alone — "was shot in
+    the shoulder" — goes on telling the story at hand)."""
+    if mention is None:
+        return False
+    return (
+        mention.date is not None
+        or mention.city is not None
+        or mention.shooter in (Shooter.POLICE, Shooter.OTHER)
+    )
 
 
 def _fitting(events: ArticleEvents, index: int, candidates: Sequence[IncidentRule]) -> list[str]:

@@ -180,8 +180,8 @@ _KILLED = re.compile(
 )
 _WOUNDED = re.compile(
     r"\b(shot and (wounded|injured)|wounded|wounding|non-?fatal|nonfatal|survived"
-    r"|shot (him|her|them|a \w+|the \w+) in the (leg|arm|thigh|foot|shoulder|hand|hip|back)"
-    r"|in the (leg|thigh|arm|foot)|hospitali[sz]ed|non-life-threatening)\b",
+    r"|in the (legs?|arms?|thighs?|foot|feet|shoulder|hand|hip|wrist|ankle|knee|buttocks)"
+    r"|hospitali[sz]ed|non-life-threatening)\b",
     re.IGNORECASE,
 )
 # ("died" is left out of _KILLED: a wounded victim who later dies is the same event.)

@@ -97,8 +97,6 @@ class Gazetteer:
             mention = self._city_at(text, run.start(), run.group())
             if mention is None:
                 continue
-            if _NEIGHBOURHOOD_AFTER.match(text, mention.end):
-                continue  # "the Corcoran neighborhood": a part of a city, not the town
             part_of = _PART_OF.match(text, mention.end, min(len(text), mention.end + 80))
             if part_of is not None:
                 later = text[part_of.end() : part_of.end() + 40]
@@ -106,6 +104,8 @@ class Gazetteer:
                 if city is not None:
                     found.append(city)
                     continue
+            if _NEIGHBOURHOOD_AFTER.match(text, mention.end):
+                continue  # "the Corcoran neighborhood": a part of a city, not the town
             before = text[max(start, mention.start - 24) : mention.start]
             written = self._written_state(text, mention.end)
             if anywhere or _PLACE_BEFORE.search(before) or written is not None:
