@@ -264,8 +264,8 @@ def test_explain_events_say_why_an_incident_was_ruled_out(rule_set: RuleSet) -> 
 
 # ------------------------------------------------------------ each shooting's own phrase
 
-TWO_EVENTS_ONE_SENTENCE = """MINNEAPOLIS — A Border Patrol agent shot a delivery driver in the hip on
-Thursday outside a grocery in the Seward neighborhood, less than a mile from where Renee Good was
+TWO_EVENTS_ONE_SENTENCE = """MINNEAPOLIS — A Border Patrol agent shot a delivery driver in the hip
+on Thursday outside a grocery in the Seward neighborhood, less than a mile from where Renee Good was
 killed by an ICE officer two weeks earlier."""
 
 
