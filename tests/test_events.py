@@ -418,3 +418,15 @@ def test_a_first_sight_date_resolves_no_weekday(rule_set: RuleSet) -> None:
     unsure = match(replace(document, date_uncertain=True), rule_set)
     assert PDX not in sure.incident_ids
     assert unsure.incident_ids == (PDX,)
+
+
+def test_a_day_set_off_by_a_comma_is_not_the_shootings(rule_set: RuleSet) -> None:
+    """'weighed in Thursday, saying the shooting was justified': Thursday is when someone
+    spoke, so the sentence stays with the victim it names rather than Thursday's shooting."""
+    text = (
+        "A senator weighed in Thursday, saying the shooting was justified and that Renee "
+        "Good had put the officer in danger."
+    )
+    result = match(_doc(text, "2026-01-10T12:00:00"), rule_set)
+    assert result.events[0].date is None
+    assert result.incident_ids == (JAN7,)

@@ -172,7 +172,10 @@ _PASSIVE = re.compile(
     r"(?:\s+\w+){0,4}?\s+by\s+(?P<agent>[^,;]{1,60})",
     re.IGNORECASE,
 )
-_SPEECH_VERB = r"(said|says|told|announced|confirmed|stated|reported|released|wrote|added)"
+_SPEECH_VERB = (
+    r"(said|says|saying|told|telling|announced|confirmed|stated|reported|released|wrote|added"
+    r"|adding|noted|noting|called|calling)"
+)
 _KILLED = re.compile(
     r"\b(shot and killed|fatally (shot|wounded|injured)|shot dead|shot to death|killed|killing"
     r"|(?<!non-)(?<!non)fatal shooting)\b",
@@ -353,7 +356,7 @@ def _event_place(
             between, reach = clause[trigger.end() : start], _reach(trigger, _PLACE_AFTER_REACH)
         else:
             between, reach = clause[end : trigger.start()], _reach(trigger, _PLACE_BEFORE_REACH)
-        if len(between) <= reach and not _OTHER_PHRASE.search(between):
+        if not _apart(trigger, between, reach):
             return place
     return None
 
@@ -431,6 +434,15 @@ def _reach(trigger: re.Match[str], verbal: int) -> int:
     return _NOMINAL_REACH if _NOMINAL.fullmatch(trigger.group()) else verbal
 
 
+def _apart(trigger: re.Match[str], between: str, reach: int) -> bool:
+    """Too far, another verb phrase between, or (for a noun) a comma between: not the
+    shooting's own day or place ("weighed in Thursday, saying the shooting ...")."""
+    nominal = _NOMINAL.fullmatch(trigger.group()) is not None
+    return (
+        len(between) > reach or bool(_OTHER_PHRASE.search(between)) or (nominal and "," in between)
+    )
+
+
 _DATE_AFTER_REACH = 90
 _DATE_BEFORE_REACH = 60
 _PLACE_AFTER_REACH = 120
@@ -452,7 +464,7 @@ def _event_date(
             between, reach = clause[trigger.end() : start], _reach(trigger, _DATE_AFTER_REACH)
         else:
             between, reach = clause[end : trigger.start()], _reach(trigger, _DATE_BEFORE_REACH)
-        if len(between) > reach or _OTHER_PHRASE.search(between):
+        if _apart(trigger, between, reach):
             continue
         if best is None or len(between) < best[0]:
             best = (len(between), mention.earliest)
