@@ -500,3 +500,34 @@ def test_explain_shows_each_event_where_it_went_and_why_not_elsewhere(tmp_path: 
     assert "-> mpls-2026-01-07 (tracked)" in events
     assert "      not mpls-2026-01-07: " in events
     assert not (tmp_path / "data").exists()
+
+
+def test_claims_reads_a_candidates_own_ledger(with_candidates: dict[str, str]) -> None:
+    """`monitor claims ID` works for a candidate incident too: its ledger is its own, and
+    an id that is neither tracked nor stored is still a one-line error naming the ids."""
+    from tests.claimkit import claim
+
+    data_dir = Path(with_candidates["MONITOR_DATA_DIR"])
+    database = Database.open(f"sqlite:///{data_dir / 'monitor.db'}")
+    try:
+        article = _article(database, 3)
+        age = claim("victim_age", 31, subject=ST_PAUL.incident_id, speaker="")
+        database.record_analysis(
+            article,
+            links=[],
+            is_new_incident=False,
+            matched_at=NOW,
+            claims=[(age, None)],
+            alerts=[],
+            seeded=False,
+        )
+    finally:
+        database.close()
+
+    ledger = _json(with_candidates, "claims", ST_PAUL.incident_id)
+    assert ledger["incident"] == ST_PAUL.incident_id
+    assert ledger["state"]["victim_age"]["value"] == 31
+
+    unknown = runner.invoke(app, ["claims", "nowhere-2026-01-01"], env=with_candidates)
+    assert unknown.exit_code == 2
+    assert "unknown incident 'nowhere-2026-01-01'" in unknown.stderr

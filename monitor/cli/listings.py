@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from monitor.cli.existing import open_existing_database
+from monitor.cli.existing import NoDatabaseError, open_existing_database
 from monitor.cli.output import (
     Column,
     Fit,
@@ -330,8 +330,37 @@ def known_incident(settings: Settings, incident: str) -> str:
     """The incident's title; ConfigError listing the known ids for an unknown one."""
     known = {i.incident_id: i for i in cached_rule_set(settings).rules.incidents}
     if incident not in known:
-        raise ConfigError(f"unknown incident {incident!r}; known: {', '.join(known)}")
+        raise ConfigError(
+            f"unknown incident {incident!r}; known: {', '.join(known)} "
+            "(`monitor incidents` also lists candidate incidents)"
+        )
     return known[incident].title
+
+
+def _database_for(settings: Settings, incident: str) -> Database:
+    """The database, for a tracked incident or a stored candidate; an id that is neither
+    tracked nor can be a stored candidate (no database yet) is an unknown incident."""
+    tracked = {i.incident_id for i in cached_rule_set(settings).rules.incidents}
+    try:
+        return open_existing_database(settings)
+    except NoDatabaseError:
+        if incident not in tracked:
+            known_incident(settings, incident)  # raises with the known ids
+        raise
+
+
+def incident_or_candidate(
+    settings: Settings, database: Database, incident: str
+) -> tuple[str, str]:
+    """Title and city of a tracked incident or a stored candidate; ConfigError if neither."""
+    tracked = {i.incident_id: i for i in cached_rule_set(settings).rules.incidents}
+    if incident in tracked:
+        return tracked[incident].title, tracked[incident].city
+    record = database.candidate(incident)
+    if record is None:
+        known_incident(settings, incident)  # raises with the known ids
+    assert record is not None
+    return f"{record.candidate.title} (candidate)", record.candidate.city
 
 
 def claims(
@@ -348,10 +377,8 @@ def claims(
 
     with reported_errors():
         settings = command_settings()
-        title = known_incident(settings, incident)
-        rules = cached_rule_set(settings).rules
-        city = next(i.city for i in rules.incidents if i.incident_id == incident)
-        database = open_existing_database(settings)
+        database = _database_for(settings, incident)
+        title, city = incident_or_candidate(settings, database, incident)
         subjects = {incident, f"city:{city_slug(city)}"}
         ledger = [e.claim for e in database.ledger(subjects)]
         polled = last_polled(database, settings.zone) if not ledger else ""

@@ -191,8 +191,11 @@ def claim_view(side: dict[str, Any]) -> ClaimView:
 def _incident_title(alert: AlertRecord, incident: IncidentRule | None) -> str:
     if incident is not None:
         return incident.title
+    if alert.incident_id and alert.kind == AlertKind.NEW_INCIDENT:
+        # A candidate incident's first alert: its title says where and when.
+        return f"Possible new incident: {alert.current.get('value') or alert.incident_id}"
     if alert.incident_id:
-        return alert.incident_id
+        return f"Candidate incident {alert.incident_id} (not tracked yet)"
     if alert.kind == AlertKind.NEW_INCIDENT:
         return "Story that matches no tracked incident"
     if alert.subject and alert.subject.startswith("city:"):
