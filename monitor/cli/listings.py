@@ -349,9 +349,7 @@ def _database_for(settings: Settings, incident: str) -> Database:
         raise
 
 
-def incident_or_candidate(
-    settings: Settings, database: Database, incident: str
-) -> tuple[str, str]:
+def incident_or_candidate(settings: Settings, database: Database, incident: str) -> tuple[str, str]:
     """Title and city of a tracked incident or a stored candidate; ConfigError if neither."""
     tracked = {i.incident_id: i for i in cached_rule_set(settings).rules.incidents}
     if incident in tracked:
