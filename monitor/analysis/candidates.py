@@ -1,23 +1,26 @@
-"""Which incidents an article can be about: known ones, or possibly a new one.
+"""Which incidents an article can be about, before its events are read.
 
 A known incident is a candidate when the article was published in its date
 window and its condition holds over the whole article, or a dated follow-up
 anchors it ("the man shot on Wednesday remains in critical condition"), unless
 the story was filed from an untracked place (its dateline) and names none of
-the incident's people. The watch rule flags a possible new incident where it
-fits sentences that no known incident claims. What each incident owns (its
-places, the other incidents' cities, the people its condition names) is
-compiled once per Rules (`IncidentPlaces`). Pure: no I/O, no clock.
+the incident's people. Candidate incidents known from earlier articles are
+followed the same way (`followed_candidates`). The watch rule is asked, sentence
+by sentence, whether an unnamed shooter's shooting is worth a new candidate
+(`fits_watch`; events.py and event_identity.py decide the rest). What each
+incident owns (its places, the other incidents' cities, the people its
+condition names) is compiled once per Rules (`IncidentPlaces`). Pure: no I/O,
+no clock.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from monitor.analysis.attribution import EVENT_WORDS, ArticleView, Evidence, SentenceScorer
+from monitor.analysis.attribution import EVENT_WORDS, ArticleView, SentenceScorer
 from monitor.analysis.dates import find_dates
 from monitor.analysis.places import Gazetteer, PlaceMention
 from monitor.analysis.rule_values import (
@@ -31,7 +34,6 @@ from monitor.analysis.rule_values import (
     Rules,
     TagCondition,
     TermCondition,
-    WatchRule,
     iter_conditions,
 )
 from monitor.model import EntityHit, EntityKind
@@ -290,32 +292,3 @@ class CandidateFinder:
         return dateline is None or any(
             dateline.start() <= h.start < dateline.end() for h in own_places
         )
-
-
-# ---------------------------------------------------------------------- new incident
-
-
-def watch_evidence(
-    watch: WatchRule | None, view: ArticleView, unattributed: Collection[int]
-) -> tuple[Evidence, ...]:
-    """Where the watch rule fits in sentences no known incident claims (or nothing).
-
-    The rule must hold inside `window_sentences` neighbouring sentences, none of
-    them attributed to a known incident: a Chicago shooting story that goes on to
-    recap the Minneapolis killing is still a candidate new incident.
-    """
-    spans = view.spans
-    if watch is None or not spans:
-        return ()
-    size = min(watch.window_sentences, len(spans))
-    for first in range(len(spans) - size + 1):
-        window = range(first, first + size)
-        if any(i not in unattributed for i in window):
-            continue
-        start, end = spans[window[0]][0], spans[window[-1]][1]
-        hits = [h for i in window for h in view.hits_by_sentence.get(i, [])]
-        if holds(watch.condition, _scope(view, hits, view.text[start:end])):
-            names = ", ".join(sorted({h.alias for h in hits}))
-            reason = f"fits watch rule {watch.watch_id!r} ({watch.title}) near: {names}"
-            return (Evidence(window[0], start, end, view.text[start:end], 1.0, reason),)
-    return ()

@@ -215,19 +215,6 @@ _CUSTODY_DEATH = re.compile(
 )
 
 
-def read_mention(
-    text: str,
-    clause: Clause,
-    published: date | None,
-    gazetteer: Gazetteer,
-    people: Sequence[tuple[int, str]] = (),
-) -> EventMention | None:
-    """The shooting a clause reports and the arguments its own phrase states (None: it
-    reports none). `people` are (offset, entity id) of the persons named in the text."""
-    mentions = read_mentions(text, clause, published, gazetteer, people)
-    return mentions[0] if mentions else None
-
-
 def read_mentions(
     text: str,
     clause: Clause,
