@@ -430,3 +430,18 @@ def test_a_day_set_off_by_a_comma_is_not_the_shootings(rule_set: RuleSet) -> Non
     result = match(_doc(text, "2026-01-10T12:00:00"), rule_set)
     assert result.events[0].date is None
     assert result.incident_ids == (JAN7,)
+
+
+def test_a_shooting_placed_only_in_a_state_is_named_by_that_state(rule_set: RuleSet) -> None:
+    """'shot a person in Arizona': no city is named, so the state tells the shooting apart
+    from the tracked ones, and the candidate takes the state's name rather than a city the
+    article mentions only in a recap."""
+    text = (
+        "A Border Patrol agent shot a hiker in Arizona, federal officials said. The shooting "
+        "came weeks after an ICE officer killed Renee Good in Minneapolis."
+    )
+    result = match(_doc(text, "2026-01-28T12:00:00"), rule_set)
+    assert [c.incident_id for c in result.new_candidates] == ["arizona-2026-01-28"]
+    lead = result.events[0]
+    assert (lead.region, lead.state) == ("Arizona", "AZ")
+    assert "in Arizona, AZ, not Minneapolis, MN" in {r.reason for r in lead.ruled_out}

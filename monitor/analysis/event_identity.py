@@ -106,7 +106,8 @@ def rule_out(mention: EventMention, event: KnownEvent) -> str | None:
     if mention.city is not None and city_key(mention.city) != event.city_key:
         return f"in {mention.city}, not {event.city}"
     if mention.state and event.state and mention.state != event.state:
-        return f"in {mention.city}, {mention.state}, not {event.city}, {event.state}"
+        where = mention.city or mention.region
+        return f"in {where}, {mention.state}, not {event.city}, {event.state}"
     # An outcome tells two shootings apart only where no day does: a victim who later dies
     # is still the same shooting.
     outcomes = (mention.outcome, event.outcome)
@@ -321,7 +322,8 @@ def _joined(
 def _made(mention: EventMention, facts: ArticleFacts) -> CandidateIncident | None:
     """A new candidate from a mention: its city (else the dateline's), its day (else the
     publication day: news reports today's shooting without a date)."""
-    city = mention.city or (facts.dateline_city.name if facts.dateline_city else None)
+    city = mention.city or mention.region
+    city = city or (facts.dateline_city.name if facts.dateline_city else None)
     city = city or facts.article_city or UNKNOWN_PLACE
     day = mention.date or facts.published
     if day is None:

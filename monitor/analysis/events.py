@@ -79,6 +79,7 @@ class EventMention:
     # man"): start/end are then its own phrase, whose facts are that event's.
     secondary: bool = False
     phrase: str = ""  # the shooting's own phrase, as written
+    region: str | None = None  # the state it names when it names no city ("Arizona")
 
     @property
     def states_anything(self) -> bool:
@@ -86,6 +87,7 @@ class EventMention:
         return (
             self.date is not None
             or self.city is not None
+            or self.region is not None
             or self.shooter in (Shooter.POLICE, Shooter.OTHER)
             or self.outcome is not Outcome.UNKNOWN
         )
@@ -255,6 +257,12 @@ def _mention(
     first, last = bounds
     phrase = words[first:last]
     city = _event_place(words, trigger, gazetteer.find(text, clause.start, clause.end), clause)
+    # No city in the phrase: a state still tells shootings apart ("in Arizona").
+    region = None
+    if city is None:
+        region = _event_place(
+            words, trigger, gazetteer.find_states(text, clause.start, clause.end), clause
+        )
     return EventMention(
         sentence_index=clause.sentence_index,
         start=clause.start,
@@ -265,7 +273,8 @@ def _mention(
         shooter=shooter_of(words if first == 0 else phrase),
         outcome=outcome_of(phrase),
         incident_id=None,
-        state=None if city is None else city.state,
+        state=city.state if city is not None else (region.state if region else None),
+        region=None if region is None else region.name,
         phrase=phrase,
         people=frozenset(
             entity

@@ -112,6 +112,14 @@ class Gazetteer:
                 found.append(mention)
         return found
 
+    def find_states(self, text: str, start: int, end: int) -> list[PlaceMention]:
+        """The states placed in text[start:end] ("shot a man in Arizona"), by full name."""
+        found = []
+        for m in _state_pattern(tuple(sorted(self.states))).finditer(text, start, end):
+            if _PLACE_BEFORE.search(text[max(start, m.start() - 24) : m.start()]):
+                found.append(PlaceMention(m.start(), m.end(), m.group(), self.states[m.group()]))
+        return found
+
     def _city_at(self, text: str, offset: int, run: str) -> PlaceMention | None:
         """The longest gazetteer name opening a capitalised run ("Keith Wilson" opens with
         no city, so the mayor is not the town of Wilson)."""
@@ -142,6 +150,14 @@ class Gazetteer:
                 if code is not None:
                     return code
         return None
+
+
+@functools.cache
+def _state_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for all the state names (longest first: "West Virginia" before
+    "Virginia"), compiled once per set of names."""
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
 
 
 @functools.cache
