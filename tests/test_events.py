@@ -445,3 +445,15 @@ def test_a_shooting_placed_only_in_a_state_is_named_by_that_state(rule_set: Rule
     lead = result.events[0]
     assert (lead.region, lead.state) == ("Arizona", "AZ")
     assert "in Arizona, AZ, not Minneapolis, MN" in {r.reason for r in lead.ruled_out}
+
+
+def test_a_run_on_clause_reads_a_bounded_number_of_shootings(rule_set: RuleSet) -> None:
+    """A page with no full stops and thousands of 'shot's is read for a few shootings per
+    clause, not one per word: each reads its clause again."""
+    from monitor.analysis.events import Clause, read_mentions
+
+    text = ", and ".join(["an agent shot a man in Denver on Tuesday"] * 2_000)
+    mentions = read_mentions(
+        text, Clause(0, 0, len(text)), date(2026, 1, 30), rule_set.rules.gazetteer
+    )
+    assert 1 < len(mentions) <= 6

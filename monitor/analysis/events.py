@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from monitor.analysis.dates import find_dates
+from monitor.analysis.dates import DateMention, find_dates
 from monitor.analysis.places import Gazetteer, PlaceMention
 
 
@@ -217,6 +217,24 @@ _CUSTODY_DEATH = re.compile(
 )
 
 
+# A clause rarely tells more than a few shootings; a run-on page with no full stops can
+# hold thousands of "shot"s, and each mention reads its clause again.
+_MAX_MENTIONS_PER_CLAUSE = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _ClauseReading:
+    """What a clause states, read once for all the shootings it tells."""
+
+    text: str
+    clause: Clause
+    words: str
+    places: Sequence[PlaceMention]
+    states: Sequence[PlaceMention]
+    dates: Sequence[DateMention]
+    people: Sequence[tuple[int, str]]
+
+
 def read_mentions(
     text: str,
     clause: Clause,
@@ -226,16 +244,29 @@ def read_mentions(
 ) -> list[EventMention]:
     """The clause's shooting, then any further one told in a phrase of its own."""
     words = text[clause.start : clause.end]
+    dates = find_dates(words, clause.start, published)
     custody = _CUSTODY_DEATH.search(words)
     if custody is not None:
-        return [_custody_death(clause, custody, words, published)]
-    if _NOT_GUNFIRE.search(words):
+        return [_custody_death(clause, custody, words, dates)]
+    if _NOT_GUNFIRE.search(words) or _TRIGGER.search(words) is None:
         return []
+    reading = _ClauseReading(
+        text,
+        clause,
+        words,
+        gazetteer.find(text, clause.start, clause.end),
+        gazetteer.find_states(text, clause.start, clause.end),
+        dates,
+        people,
+    )
     found: list[EventMention] = []
     position = 0
-    while (trigger := _TRIGGER.search(words, position)) is not None:
+    while len(found) < _MAX_MENTIONS_PER_CLAUSE:
+        trigger = _TRIGGER.search(words, position)
+        if trigger is None:
+            break
         first, last = event_phrase(words, trigger)
-        mention = _mention(text, clause, trigger, (first, last), published, gazetteer, people)
+        mention = _mention(reading, trigger, (first, last))
         if found:
             at = clause.start
             mention = replace(mention, start=at + first, end=at + last, secondary=True)
@@ -245,30 +276,21 @@ def read_mentions(
 
 
 def _mention(
-    text: str,
-    clause: Clause,
-    trigger: re.Match[str],
-    bounds: tuple[int, int],
-    published: date | None,
-    gazetteer: Gazetteer,
-    people: Sequence[tuple[int, str]],
+    reading: _ClauseReading, trigger: re.Match[str], bounds: tuple[int, int]
 ) -> EventMention:
-    words = text[clause.start : clause.end]
+    clause, words = reading.clause, reading.words
     first, last = bounds
     phrase = words[first:last]
-    city = _event_place(words, trigger, gazetteer.find(text, clause.start, clause.end), clause)
+    city = _event_place(words, trigger, reading.places, clause)
     # No city in the phrase: a state still tells shootings apart ("in Arizona").
-    region = None
-    if city is None:
-        region = _event_place(
-            words, trigger, gazetteer.find_states(text, clause.start, clause.end), clause
-        )
+    region = None if city is not None else _event_place(words, trigger, reading.states, clause)
+    people_from = clause.start + _people_start(words, first)
     return EventMention(
         sentence_index=clause.sentence_index,
         start=clause.start,
         end=clause.end,
         trigger=trigger.group(),
-        date=_event_date(words, trigger, clause.start, published),
+        date=_event_date(words, trigger, clause.start, reading.dates),
         city=None if city is None else city.name,
         shooter=shooter_of(words if first == 0 else phrase),
         outcome=outcome_of(phrase),
@@ -277,15 +299,13 @@ def _mention(
         region=None if region is None else region.name,
         phrase=phrase,
         people=frozenset(
-            entity
-            for at, entity in people
-            if clause.start + _people_start(words, first) <= at < clause.start + last
+            entity for at, entity in reading.people if people_from <= at < clause.start + last
         ),
     )
 
 
 def _custody_death(
-    clause: Clause, found: re.Match[str], words: str, published: date | None
+    clause: Clause, found: re.Match[str], words: str, dates: Sequence[DateMention]
 ) -> EventMention:
     """A death in custody: an event of its own, never a shooting by agents."""
     return EventMention(
@@ -293,7 +313,7 @@ def _custody_death(
         start=clause.start,
         end=clause.end,
         trigger=found.group(),
-        date=_event_date(words, found, clause.start, published),
+        date=_event_date(words, found, clause.start, dates),
         city=None,
         shooter=Shooter.OTHER,
         outcome=Outcome.UNKNOWN,
@@ -446,13 +466,13 @@ _PLACE_BEFORE_REACH = 90
 
 
 def _event_date(
-    clause: str, trigger: re.Match[str], offset: int, published: date | None
+    clause: str, trigger: re.Match[str], offset: int, dates: Sequence[DateMention]
 ) -> date | None:
     """The one day the clause dates its shooting to: the nearest single-day date after the
     verb ("shot a man in the leg on Wednesday") or before it ("On Wednesday, an agent
     shot ..."), with no other verb phrase in between."""
     best: tuple[int, date] | None = None
-    for mention in find_dates(clause, offset, published):
+    for mention in dates:
         if not mention.is_one_day or mention.earliest is None:
             continue
         start, end = mention.start - offset, mention.end - offset
