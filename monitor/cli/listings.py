@@ -362,7 +362,7 @@ def incident_or_candidate(settings: Settings, database: Database, incident: str)
 
 
 def claims(
-    incident: Annotated[str, typer.Argument(help="Incident id, e.g. pdx-2026-01-08.")],
+    incident: Annotated[str, typer.Argument(help="Incident or candidate id, e.g. pdx-2026-01-08.")],
     as_json: JsonFlag = False,
 ) -> None:
     """The claim ledger of one incident: current state of each slot, then the timeline.
