@@ -286,6 +286,9 @@ class Settings(BaseSettings):
     health_host: str = "0.0.0.0"  # the container's probe comes from outside
     health_port: int = Field(default=8080, ge=0, le=65535)
     stale_after_s: float = Field(default=900.0, gt=0)
+    # Where the health server is reachable from outside (behind the operator's ingress):
+    # WebSub hubs call back there and Slack alerts link to the desk's pages under it.
+    public_url: str = ""
     # /healthz says degraded (still 200) past these: the share of feeds failing, and how
     # long the oldest failing alert has been failing.
     degraded_feed_share: float = Field(default=0.5, ge=0, le=1)
@@ -325,6 +328,17 @@ class Settings(BaseSettings):
                 "postgresql://user:pass@host:5432/db, or run one replica (MONITOR_REPLICAS=1)"
             )
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError(
+                f"MONITOR_PUBLIC_URL must start with https:// (or http://), got {value!r}; "
+                "set it to the address outside callers use, e.g. https://monitor.example.org"
+            )
+        return url
 
     @field_validator("log_level")
     @classmethod

@@ -16,7 +16,13 @@ import pytest
 
 from monitor.errors import ConfigError
 from monitor.metrics import FETCH_ERROR_KINDS, Metrics, classify_fetch_error
-from monitor.service.health import HealthServer, judge_health
+from monitor.service.health import (
+    MAX_REQUEST_BODY,
+    HealthServer,
+    Request,
+    Response,
+    judge_health,
+)
 from monitor.store import Database, create_db_engine
 
 START = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
@@ -453,3 +459,61 @@ def test_a_taken_port_is_a_config_error_naming_the_port_and_the_fix(
     message = str(raised.value)
     assert f"the health port {port} is already in use" in message
     assert "MONITOR_HEALTH_PORT" in message and "\n" not in message
+
+
+def _post(
+    server: HealthServer, path: str, body: bytes, *, length: int | None = None
+) -> tuple[int, bytes]:
+    """POST `body`, announcing `length` bytes (the body's own length by default)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Length", str(len(body) if length is None else length))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_an_extra_route_answers_get_and_post_under_its_prefix(server: HealthServer) -> None:
+    """A registered route gets every method under its prefix, with the query and body."""
+    seen: list[Request] = []
+
+    def echo(request: Request) -> Response:
+        seen.append(request)
+        return Response(202, request.method.encode() + b" " + request.body)
+
+    server.routes["/hooks/"] = echo
+    assert _post(server, "/hooks/feed-1?x=1", b"payload") == (202, b"POST payload")
+    status, _, body = _get(server, "/hooks/feed-1?hub.challenge=abc")
+    assert (status, body) == (202, b"GET ")
+    assert [(r.path, r.query) for r in seen] == [
+        ("/hooks/feed-1", "x=1"),
+        ("/hooks/feed-1", "hub.challenge=abc"),
+    ]
+    assert _healthz(server)[0] == 200  # the probes are untouched
+
+
+def test_post_without_a_route_is_refused_and_an_oversized_body_is_not_read(
+    server: HealthServer,
+) -> None:
+    """POST to a probe is 405; a body over the cap is 413 and never reaches the handler."""
+    calls: list[Request] = []
+    server.routes["/hooks/"] = lambda request: calls.append(request) or Response(200)
+    assert _post(server, "/healthz", b"")[0] == 405
+    assert _post(server, "/hooks/x", b"x", length=MAX_REQUEST_BODY + 1)[0] == 413
+    assert calls == []
+
+
+def test_a_route_that_raises_answers_500_and_the_server_keeps_serving(
+    server: HealthServer,
+) -> None:
+    """A handler's bug is a 500 for that request, never a dead health endpoint."""
+
+    def broken(request: Request) -> Response:
+        raise RuntimeError("bug")
+
+    server.routes["/hooks/"] = broken
+    assert _post(server, "/hooks/x", b"")[0] == 500
+    assert _healthz(server)[0] == 200

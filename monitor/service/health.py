@@ -32,9 +32,10 @@ import errno
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import urlsplit
@@ -46,6 +47,35 @@ from monitor.errors import ConfigError
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "degraded", "stale", "error"]
+
+# A request body larger than this is refused unread (413): callers are outlets' hubs
+# and Slack, whose bodies are a feed document or an interaction payload.
+MAX_REQUEST_BODY = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request for an extra route: `path` without the query, `query` as sent."""
+
+    method: str
+    path: str
+    query: str
+    headers: Message
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What an extra route answers."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+# Extra routes by path prefix (WebSub callbacks, Slack interactivity): each handler gets
+# every GET, HEAD and POST under its prefix and must never raise for bad input.
+RouteHandler = Callable[[Request], Response]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +192,46 @@ class _Handler(BaseHTTPRequestHandler):
         """The same status and headers as GET, no body (curl -I, some load balancers)."""
         self._answer(with_body=False)
 
+    def do_POST(self) -> None:  # stdlib naming
+        """Only extra routes take POST; the probes are read-only."""
+        handler = self.server.owner.route_for(urlsplit(self.path).path)
+        if handler is None:
+            body = b"POST is only for WebSub callbacks and Slack interactivity\n"
+            self._send(405, "text/plain; charset=utf-8", body, with_body=True)
+            return
+        self._route(handler, with_body=True)
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it is larger than MAX_REQUEST_BODY."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if length < 0 or length > MAX_REQUEST_BODY:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _route(self, handler: RouteHandler, *, with_body: bool) -> None:
+        body = self._read_body() if self.command == "POST" else b""
+        if body is None:
+            self._send(413, "text/plain; charset=utf-8", b"body too large\n", with_body=True)
+            return
+        parts = urlsplit(self.path)
+        request = Request(self.command, parts.path, parts.query, self.headers, body)
+        try:
+            response = handler(request)
+        except Exception:
+            log.exception("route handler raised", extra={"path": parts.path})
+            response = Response(500, b"internal error\n")
+        self._send(response.status, response.content_type, response.body, with_body=with_body)
+
     def _answer(self, *, with_body: bool) -> None:
         path = urlsplit(self.path).path
         owner = self.server.owner
-        if path == "/healthz":
+        handler = owner.route_for(path)
+        if handler is not None:
+            self._route(handler, with_body=with_body)
+        elif path == "/healthz":
             report = owner.check()
             status = 200 if report.is_healthy else 503
             self._send(status, "application/json", report.to_json(), with_body=with_body)
@@ -211,6 +277,7 @@ class HealthServer:
         registry: CollectorRegistry,
         clock: Callable[[], datetime],
         assess_operations: Callable[[], Sequence[str]] = _no_problems,
+        routes: Mapping[str, RouteHandler] | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -223,6 +290,8 @@ class HealthServer:
         # What fails in daily operation (feeds, delivery, rules); also refreshes the gauges.
         self.assess_operations = assess_operations
         self.started_at = clock()
+        # Path prefix -> handler; the longest matching prefix wins.
+        self.routes: dict[str, RouteHandler] = dict(routes or {})
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -232,6 +301,13 @@ class HealthServer:
         if self._server is None:
             return self.requested_port
         return int(self._server.server_address[1])
+
+    def route_for(self, path: str) -> RouteHandler | None:
+        """The extra route serving `path`, if any (longest prefix first)."""
+        for prefix in sorted(self.routes, key=len, reverse=True):
+            if path.startswith(prefix):
+                return self.routes[prefix]
+        return None
 
     def check(self) -> HealthReport:
         """Run every check now."""
