@@ -755,3 +755,16 @@ def test_bare_time_in_an_afternoon_article_is_certain_pm() -> None:
 def test_an_open_question_states_no_value(text: str) -> None:
     """'Unclear whether X' asks about X: no claim at all, not even a hedged one."""
     assert [c for c in extract(text) if c.slot in {"officer_injured", "victim_condition"}] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The agency said none of its officers were harmed in the struggle.",
+        "None of their deputies was hurt, the county said.",
+        "Neither of the agents was injured.",
+    ],
+)
+def test_no_one_of_a_group_injured_is_a_denial_whatever_the_determiner(text: str) -> None:
+    """ "none of its agents was hurt" says no officer was injured, never that one was."""
+    assert values(text, "officer_injured") == [False]

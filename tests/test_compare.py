@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -16,7 +17,7 @@ from monitor.analysis.match import match_document
 from monitor.analysis.rules import load_rules
 from monitor.ingest.seeds import load_seeds
 from monitor.model import Document
-from tests.claimkit import REPO_ROOT, claim, extract, shipped_schema
+from tests.claimkit import PUBLISHED_AT, REPO_ROOT, claim, extract, shipped_schema
 
 
 def kinds(new: Claim, *ledger: Claim) -> list[FindingKind]:
@@ -509,3 +510,65 @@ def test_a_time_shortly_before_the_hour_agrees_with_a_time_just_under_it() -> No
     earlier = claim("time", "19:00", speaker="PPB", qualifier="shortly_before")
     assert kinds(claim("time", "18:50"), earlier) == [FindingKind.CORROBORATION]
     assert kinds(claim("time", "19:10"), earlier) == [FindingKind.CONTRADICTION]
+
+
+# ------------------------------------------------------------ states that move on
+
+
+@pytest.mark.parametrize(
+    ("slot", "old", "new"),
+    [
+        pytest.param("victim_condition", "critical", "stable", id="condition-improves-later"),
+        pytest.param(
+            "victim_condition", "non_life_threatening", "serious", id="condition-worsens-later"
+        ),
+        pytest.param("in_custody", 2, 0, id="suspects-released-later"),
+    ],
+)
+def test_a_state_reported_days_after_another_source_is_news_not_a_clash(
+    slot: str, old: object, new: object
+) -> None:
+    """A condition or a custody count that moves on over days is an update; the same
+    two values a day apart, from two sources, still contradict each other."""
+    earlier = claim(slot, old, speaker="hospital")  # type: ignore[arg-type]
+    days_later = claim(
+        slot,
+        new,  # type: ignore[arg-type]
+        speaker="the family's lawyer",
+        published_at=PUBLISHED_AT + timedelta(days=3),
+    )
+    next_day = replace(days_later, published_at=PUBLISHED_AT + timedelta(days=1))
+    assert kinds(days_later, earlier) == [FindingKind.UPDATE]
+    assert kinds(next_day, earlier) == [FindingKind.CONTRADICTION]
+
+
+def test_a_death_denied_days_later_is_still_a_contradiction() -> None:
+    """Alive after dead is no state moving on: however late, it clashes."""
+    earlier = claim("victim_condition", "dead", speaker="police")
+    later = claim(
+        "victim_condition",
+        "alive",
+        speaker="the family",
+        published_at=PUBLISHED_AT + timedelta(days=3),
+    )
+    assert kinds(later, earlier) == [FindingKind.CONTRADICTION]
+
+
+def test_a_count_of_the_dead_never_moves_on() -> None:
+    """Fewer killed, even a week later, contradicts: the dead do not come back."""
+    earlier = claim("killed", 2, speaker="police")
+    later = claim(
+        "killed",
+        1,
+        speaker="DHS",
+        published_at=PUBLISHED_AT + timedelta(days=7),
+    )
+    assert kinds(later, earlier) == [FindingKind.CONTRADICTION]
+
+
+def test_a_first_age_or_name_not_tied_to_the_person_shot_is_filed_without_an_alert() -> None:
+    """An age no clause binds to the victim (a relative's? an official's?) is not news on
+    its own; the same age bound to the victim is a first report."""
+    assert kinds(claim("victim_age", 58, holder="unknown")) == []
+    assert kinds(claim("victim_name", "Tomas Muestra", holder="unknown")) == []
+    assert kinds(claim("victim_age", 58, holder="victim")) == [FindingKind.UPDATE]

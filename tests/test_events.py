@@ -457,3 +457,86 @@ def test_a_run_on_clause_reads_a_bounded_number_of_shootings(rule_set: RuleSet) 
         text, Clause(0, 0, len(text)), date(2026, 1, 30), rule_set.rules.gazetteer
     )
     assert 1 < len(mentions) <= 6
+
+
+# ------------------------------------------------- officials, declared victims
+
+
+def test_naming_a_city_official_does_not_take_the_story_back_to_a_tracked_shooting(
+    rule_set: RuleSet,
+) -> None:
+    """After shots fired at agents (no one tracks that), "Mayor Keith Wilson condemned the
+    shooting" is still about it: a mayor speaks of every shooting in the city; naming the person
+    shot or the one who fired would identify a tracked incident, a mayor does not."""
+    document = _doc(
+        """PORTLAND, Ore. — Someone fired several shots at a Border Patrol vehicle parked on
+Northeast Sandy Boulevard early Saturday, the FBI said.
+
+Mayor Keith Wilson condemned the shooting and asked for calm.
+
+It came a month after a Border Patrol agent wounded two people in a pickup in the city.""",
+        "2026-02-07T20:00:00",
+    )
+    result = match(document, rule_set)
+    assert _sentence_incident(result, "Mayor Keith Wilson") is None
+
+
+def test_an_incident_whose_victims_all_died_takes_no_wounded_count_or_living_condition(
+    rule_set: RuleSet,
+) -> None:
+    """`victims: {count: 1, outcome: killed}` rules out facts of survivors filed under it;
+    a wounded-only incident keeps a death (a victim may die) but not more wounded than
+    it had."""
+    from monitor.analysis.engine import fitting_victims
+    from tests.claimkit import claim
+
+    claims = [
+        claim("wounded", 2, subject=JAN7),
+        claim("victim_condition", "stable", subject=JAN7),
+        claim("killed", 1, subject=JAN7),
+        claim("victim_condition", "dead", subject=JAN7),
+        claim("wounded", 2, subject=PDX),
+        claim("wounded", 3, subject=PDX),
+        claim("killed", 1, subject=PDX),
+    ]
+    kept = [(c.subject, c.slot, c.value) for c in fitting_victims(claims, rule_set.rules)]
+    assert kept == [
+        (JAN7, "killed", 1),
+        (JAN7, "victim_condition", "dead"),
+        (PDX, "wounded", 2),
+        (PDX, "killed", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("place", "city", "inside"),
+    [
+        ("Van Nuys", "Los Angeles", True),  # a neighbourhood GeoNames lists as a town
+        ("Hazel Dell", "Vancouver", True),  # an unincorporated area by the city
+        ("St. Paul", "Minneapolis", False),  # a twin city of its own weight
+        ("Gresham", "Portland", False),  # a suburb big enough to be its own dateline
+        ("Los Angeles", "Van Nuys", False),
+    ],
+)
+def test_a_small_place_near_a_city_lies_in_its_area(place: str, city: str, inside: bool) -> None:
+    """Near (same state, a short drive) and much smaller: part of the city's area."""
+    from monitor.analysis.places import load_us_gazetteer
+
+    assert load_us_gazetteer().in_area_of(place, None, city, None) is inside
+
+
+def test_a_new_shooting_in_a_neighbourhood_is_named_by_the_dateline_city(
+    rule_set: RuleSet,
+) -> None:
+    """A story filed from LOS ANGELES about agents shooting a man in Van Nuys, and its
+    headline naming Van Nuys alone, make one candidate: los-angeles-<day>."""
+    document = _doc(
+        """LOS ANGELES — Immigration agents shot a man in Van Nuys on Monday morning during
+an arrest outside a laundromat, federal officials said.
+
+The man was taken to a hospital, officials said.""",
+        "2026-03-10T02:00:00",
+        title="Immigration agents shoot man in Van Nuys",
+    )
+    result = match(document, rule_set)
+    assert [c.incident_id for c in result.new_candidates] == ["los-angeles-2026-03-09"]

@@ -158,3 +158,48 @@ def test_a_condition_an_official_describes_is_not_the_officials() -> None:
     """ "The police chief described the injury as minor" speaks of the person shot."""
     text = "The police chief had described the injury on Monday as not life-threatening."
     assert values(text, "victim_condition") == ["non_life_threatening"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The motorist hit by gunfire near the bridge had been driving home.",
+        "The teenager wounded on Friday spoke to reporters from his bed.",
+        "A passenger shot in the arm was taken to a hospital.",
+    ],
+)
+def test_a_noun_a_participle_of_shooting_describes_becomes_the_victim(sentence: str) -> None:
+    """ "the passenger shot in the arm": the noun is the person shot, for later values."""
+    cast = Cast()
+    cast.learn_sentence(sentence.replace("hit by gunfire", "shot"))
+    noun = sentence.split()[1]
+    assert _role("victim_age", f"The {noun}, 19, is recovering", "19", cast) is Role.VICTIM
+
+
+def test_a_participle_aimed_at_agents_or_fired_by_one_learns_no_victim() -> None:
+    """ "the officer shot at agents", "the agent shot him" describe no person shot."""
+    cast = Cast()
+    cast.learn_sentence("The driver shot at agents before fleeing.")
+    assert "driver" not in cast.victim_nouns
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "The woman was identified Tuesday as Marta Ejemplo",
+        "The driver has been identified by relatives as Marta Ejemplo",
+    ],
+)
+def test_a_name_the_victim_is_identified_as_is_the_victims(clause: str) -> None:
+    """ "was identified Tuesday as NAME": the name belongs to the subject identified."""
+    cast = Cast()
+    cast.learn_sentence("Agents shot the woman outside her home. The driver was wounded.")
+    assert _role("victim_name", clause, "Marta Ejemplo", cast) is Role.VICTIM
+
+
+def test_an_age_after_is_a_belongs_to_the_subject_of_the_clause() -> None:
+    """ "The passenger who was shot is a 31-year-old mother of three": the subject's age."""
+    cast = Cast()
+    cast.learn_sentence("The passenger who was shot had been sitting in the back.")
+    clause = "The passenger who was shot is a 31-year-old mother of three"
+    assert _role("victim_age", clause, "31", cast) is Role.VICTIM

@@ -96,6 +96,9 @@ class SlotRule:
     tolerance_min: int = 0
     # value -> count slot whose positive asserted value already implies it
     implied_by: Mapping[str, str] = field(default_factory=dict)
+    # A state that moves over time (a condition, who is held): a value reported this many
+    # hours after the latest one is the state moving on, not a clash; 0: never.
+    evolves_after_h: float = 0.0
 
     def rank(self, value: ClaimValue) -> int | None:
         """The position of an ordered_enum value in `levels`, or None."""
@@ -309,6 +312,7 @@ class _Builder:
             conflicts={k: frozenset(v) for k, v in raw.get("conflicts", {}).items()},
             tolerance_min=int(raw.get("tolerance_min", 0)),
             implied_by=dict(raw.get("implied_by", {})),
+            evolves_after_h=float(raw.get("evolves_after_hours", 0)),
         )
 
     def _cue(

@@ -167,6 +167,8 @@ def _first(claim: Claim, slot: SlotRule, ledger: Sequence[Claim]) -> list[Findin
         return [Finding(FindingKind.CORROBORATION, claim, implied, reason)]
     if slot.changes.first is not ChangeAction.UPDATE:
         return []
+    if claim.slot in IDENTITY_SLOTS and claim.holder not in ("victim", ""):
+        return []  # an age or name not tied to the person shot: filed, not news
     reason = f"first report of {claim.slot}: {shown(claim)} ({_cite(claim)})"
     return [Finding(FindingKind.UPDATE, claim, (), reason)]
 
@@ -205,6 +207,9 @@ def _change(
     }.get(how, ChangeAction.IGNORE)
     if action is ChangeAction.CONTRADICTION and _same_voice(claim, latest):
         action = ChangeAction.UPDATE  # a speaker revising its own account
+    moved_on = how is not Relation.CONFLICT and _moved_on(claim, latest, slot)
+    if action is ChangeAction.CONTRADICTION and moved_on:
+        action = ChangeAction.UPDATE  # "now in serious condition", "released": news
     if action is ChangeAction.IGNORE:
         return []
     if action is ChangeAction.UPDATE:
@@ -217,6 +222,16 @@ def _change(
     earlier = f"{_who(latest)} said {shown(latest)} ({latest.source})"
     reason = f"{_who(claim)} says {shown(claim)}; {earlier}"
     return [Finding(FindingKind.CONTRADICTION, claim, clashing or (latest,), reason)]
+
+
+def _moved_on(claim: Claim, latest: Claim, slot: SlotRule) -> bool:
+    """A state slot reported again well after its latest value: the state moved on (a
+    condition that worsened days later, a suspect released) rather than two accounts of
+    one moment clashing. A denied death is never this (CONFLICT, handled before)."""
+    if slot.evolves_after_h <= 0 or claim.published_at is None or latest.published_at is None:
+        return False
+    hours = (claim.published_at - latest.published_at).total_seconds() / 3600
+    return hours >= slot.evolves_after_h
 
 
 def _dispute(

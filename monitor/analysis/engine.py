@@ -35,7 +35,7 @@ from monitor.analysis.compare import Finding, FindingKind, compare_article
 from monitor.analysis.events import CandidateIncident
 from monitor.analysis.match import MatchResult, match_document
 from monitor.analysis.patterns import AnalysisBudget, spending
-from monitor.analysis.rule_values import Rules
+from monitor.analysis.rule_values import IncidentRule, Rules
 from monitor.analysis.rules import check_rules, load_rules
 from monitor.errors import RuleError
 from monitor.model import Document
@@ -204,6 +204,7 @@ def analyse_claims(
             claims = extract_claims(
                 document, result.sentences, result.hits, rule_set.claims, context
             )
+        claims = fitting_victims(claims, rule_set.rules)
     findings = compare_article(claims, [entry.claim for entry in ledger], rule_set.claims)
     return Analysis(
         match=result,
@@ -216,6 +217,30 @@ def analyse_claims(
 
 
 _NAME_SLOTS = ("victim_name", "shooter_name")
+_LIVING_CONDITIONS = frozenset({"alive", "non_life_threatening", "stable", "serious", "critical"})
+
+
+def fitting_victims(claims: Sequence[Claim], rules: Rules) -> list[Claim]:
+    """Claims an incident's declared victims allow (`victims:` in incidents.yaml).
+
+    An editor who wrote `victims: {count: 1, outcome: killed}` knows no one survived
+    that shooting: a wounded count, a living condition or more dead than it had are
+    another shooting's facts read into its sentences (a recap beside a new shooting),
+    not news about it. More wounded than a wounded-only incident had likewise.
+    """
+    declared = {i.incident_id: i for i in rules.incidents if i.outcome is not None}
+    return [c for c in claims if c.subject not in declared or _fits(c, declared[c.subject])]
+
+
+def _fits(claim: Claim, incident: IncidentRule) -> bool:
+    count, value = incident.victim_count, claim.value
+    if incident.outcome == "killed":
+        if claim.slot == "wounded" and isinstance(value, int) and value > 0:
+            return False
+        if claim.slot == "victim_condition" and value in _LIVING_CONDITIONS:
+            return False
+    over = count is not None and isinstance(value, int) and value > count
+    return not (over and claim.slot == incident.outcome)
 
 
 def named_candidates(

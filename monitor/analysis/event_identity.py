@@ -195,7 +195,7 @@ def resolve_events(
             found.mentions[key], found.allowed[key] = mention, allowed
             if mention.states_anything and not allowed:
                 orphans.append(key)
-    _new_candidates(found, facts, orphans)
+    _new_candidates(found, facts, orphans, gazetteer)
     return found
 
 
@@ -281,17 +281,23 @@ def _is_federal(mention: EventMention, facts: ArticleFacts) -> bool:
 
 
 def _new_candidates(
-    found: ArticleEvents, facts: ArticleFacts, orphans: list[tuple[int, bool]]
+    found: ArticleEvents,
+    facts: ArticleFacts,
+    orphans: list[tuple[int, bool]],
+    gazetteer: Gazetteer,
 ) -> None:
     """Orphan mentions fired by federal agents become candidate incidents, one per city
-    and day; a mention that states only one of them joins the candidate it fits."""
+    and day; a mention that states only one of them joins the candidate it fits. A small
+    place within the dateline city's area is named by the dateline city (a story filed
+    from LOS ANGELES about Van Nuys is a Los Angeles shooting, as the desk calls it)."""
     federal = _federal_orphans(found, facts, sorted(orphans))
     by_id: dict[str, CandidateIncident] = {}
     # Mentions stating both the city and the day first, so the others can join them.
     federal.sort(key=lambda k: (found.mentions[k].city is None) + (found.mentions[k].date is None))
     for key in federal:
         mention = found.mentions[key]
-        candidate = _joined(mention, by_id.values()) or _made(mention, facts)
+        named = _in_dateline_area(mention, facts, gazetteer)
+        candidate = _joined(named, by_id.values()) or _made(named, facts)
         if candidate is None:
             continue
         by_id.setdefault(candidate.incident_id, candidate)
@@ -306,6 +312,18 @@ def _new_candidates(
         fits = {e.incident_id for e in events if rule_out(mention, e) is None}
         if fits and _is_federal(mention, facts):
             found.allowed[key] = found.allowed[key] | fits
+
+
+def _in_dateline_area(
+    mention: EventMention, facts: ArticleFacts, gazetteer: Gazetteer
+) -> EventMention:
+    """The mention placed in the dateline city when its own place lies in that city's area."""
+    dateline = facts.dateline_city
+    if mention.city is None or dateline is None:
+        return mention
+    if not gazetteer.in_area_of(mention.city, mention.state, dateline.name, dateline.state):
+        return mention
+    return replace(mention, city=dateline.name, state=dateline.state)
 
 
 def _joined(

