@@ -30,6 +30,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich's help formatter imports markdown and traceback support
+    # (0.15 s of a 0.4 s budget for `monitor --help`), and plain text pipes cleanly.
+    rich_markup_mode=None,
+    # Wide terminals get each command's whole first sentence in the command list.
+    context_settings={"max_content_width": 120},
 )
 
 

@@ -10,7 +10,9 @@ import typer
 from monitor.cli.output import JsonFlag, print_json, print_plain, stderr, stdout
 from monitor.cli.root import command_settings, parse_when, reported_errors
 
-rules_app = typer.Typer(help="Check the rule files editors tune.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Check the rule files editors tune.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @rules_app.command("check")

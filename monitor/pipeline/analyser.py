@@ -7,7 +7,6 @@ import json
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
-from datetime import date, timedelta
 
 from monitor.analysis.alerts import NEW_INCIDENT, AlertDraft
 from monitor.analysis.engine import (
@@ -22,16 +21,12 @@ from monitor.analysis.events import CandidateIncident
 from monitor.analysis.match import MatchResult
 from monitor.analysis.patterns import AnalysisBudget
 from monitor.analysis.revisions import edit_alerts, without_edited_first_reports
-from monitor.analysis.rule_values import Rules
 from monitor.errors import AnalysisBudgetError
 from monitor.model import Document
 from monitor.pipeline.context import CycleContext, log
-from monitor.store import ArticleStatus, Database, IncidentLink, StoredDocument
+from monitor.pipeline.followed import known_candidates
+from monitor.store import ArticleStatus, IncidentLink, StoredDocument
 from monitor.views import incident_match_json
-
-# How far back a shooting may lie for an article to be matched against it as a known
-# candidate: the window tracked incidents have in incidents.yaml.
-CANDIDATE_LOOKBACK_DAYS = 180
 
 
 def as_document(stored: StoredDocument) -> Document:
@@ -70,18 +65,6 @@ def threads_first(alerts: Sequence[AlertDraft]) -> list[AlertDraft]:
     """The alerts in storage (and so delivery) order: a new candidate's new_incident alert
     before the first reports about it, so that it becomes the candidate's Slack thread."""
     return sorted(alerts, key=lambda draft: draft.kind != NEW_INCIDENT)
-
-
-def known_candidates(database: Database, rules: Rules, published: date) -> list[CandidateIncident]:
-    """The candidate incidents an article published on `published` may be about: those of
-    the CANDIDATE_LOOKBACK_DAYS before it (a day after, for time zones), but for any an
-    editor has since tracked under the same id in incidents.yaml."""
-    tracked = {incident.incident_id for incident in rules.incidents}
-    found = database.candidates(
-        since=published - timedelta(days=CANDIDATE_LOOKBACK_DAYS),
-        until=published + timedelta(days=1),
-    )
-    return [c for c in found if c.incident_id not in tracked]
 
 
 class Analyser:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.analysis.alerts import AlertDraft
 from monitor.analysis.engine import (
@@ -32,12 +30,43 @@ from monitor.analysis.patterns import AnalysisBudget
 from monitor.config import Settings
 from monitor.errors import AnalysisBudgetError
 from monitor.model import Document, iso
-from monitor.pipeline.analyser import known_candidates
-from monitor.pipeline.context import utc_now
 from monitor.pipeline.explain_events import events_json, events_lines
+from monitor.pipeline.followed import ReadsCandidates, known_candidates
 from monitor.pipeline.targets import read_target
-from monitor.store import Database
+from monitor.store.snapshot import (
+    SnapshotUnavailableError,
+    SqliteSnapshot,
+    sqlite_file,
+)
 from monitor.views import alert_draft_json, claim_json, match_json
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+
+class _StoredArticle(Protocol):
+    """What explain needs of an article already stored."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def published_at(self) -> datetime | None: ...
+
+    @property
+    def stated_published_at(self) -> datetime | None: ...
+
+
+class _Reads(ReadsCandidates, Protocol):
+    """What explain reads: `Database`, or on SQLite a `SqliteSnapshot` (no SQLAlchemy)."""
+
+    def article_by_url(self, url: str) -> _StoredArticle | None: ...
+
+    def ledger(self, subjects: Collection[str]) -> list[LedgerEntry]: ...
+
+    def known_alert_keys(self, keys: Collection[str]) -> set[str]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +159,7 @@ def explain_target(
     document = capped(document, settings.max_analysed_chars)
     followed: list[CandidateIncident] = []
     if database is not None:  # matched as the pipeline would: against the known candidates
-        day = (document.published_at or utc_now()).date()
+        day = (document.published_at or datetime.now(UTC)).date()
         followed = known_candidates(database, rule_set.rules, day)
     try:
         budget = AnalysisBudget(settings.analysis_budget_s, clock=time.monotonic)
@@ -159,12 +188,39 @@ def explain_target(
     )
 
 
-def _existing_database(settings: Settings) -> Database | None:
+def _existing_database(settings: Settings) -> _Reads | None:
     """The configured database, or None for a SQLite file that does not exist yet.
 
     A dry run must not create the default SQLite file; against it, the ledger is empty.
+    SQLite is read through a read-only snapshot (fast to start, cannot write); another
+    database, or a SQLite schema the snapshot cannot read, through `Database`.
     """
-    url = sa.make_url(settings.resolved_database_url)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+    url = settings.resolved_database_url
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
         return None
-    return Database.open(settings.resolved_database_url)
+    if path is not None:
+        snapshot = _snapshot(path)
+        if snapshot is not None:
+            return snapshot
+    from monitor.store import Database  # SQLAlchemy: only when the snapshot cannot serve
+
+    database: _Reads = Database.open(url)
+    return database
+
+
+def _snapshot(path: Path) -> SqliteSnapshot | None:
+    """A snapshot whose schema answers every query explain makes, or None."""
+    try:
+        snapshot = SqliteSnapshot(path)
+    except SnapshotUnavailableError:
+        return None
+    try:
+        snapshot.article_by_url("")
+        snapshot.candidates()
+        snapshot.ledger([""])
+        snapshot.known_alert_keys([""])
+    except SnapshotUnavailableError:
+        snapshot.close()
+        return None
+    return snapshot

@@ -25,9 +25,9 @@ from monitor.store.records import (
     StoredDocument,
     article_record,
     content_hash,
-    source_name,
     stored_document,
 )
+from monitor.store.sources import source_name
 from monitor.store.tables import ArticleRow, UTCDateTime
 
 
@@ -261,6 +261,12 @@ class ArticleQueries(Sessions):
             query = query.where(when >= since)
         with self.read_session() as session:
             return [article_record(row) for row in session.exec(query)]
+
+    def article(self, article_id: int) -> ArticleRecord | None:
+        """One stored article by its id, or None."""
+        with self.read_session() as session:
+            row = session.get(ArticleRow, article_id)
+            return None if row is None else article_record(row)
 
     def article_by_url(self, url: str) -> ArticleRecord | None:
         """The stored article at this URL, if any."""
