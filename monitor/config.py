@@ -13,7 +13,6 @@ from typing import Any, Self
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -107,6 +106,8 @@ def normalise_database_url(url: str) -> str:
 
 def shown_database_url(url: str) -> str:
     """A database URL as logs and messages show it: the password masked as ***."""
+    import sqlalchemy as sa  # lazily: every command reads settings, few need SQLAlchemy
+
     try:
         return sa.make_url(normalise_database_url(url)).render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ValueError):
@@ -115,6 +116,8 @@ def shown_database_url(url: str) -> str:
 
 def database_url_problem(url: str) -> str | None:
     """Why `url` cannot be monitor's database URL, or None. Never quotes a password."""
+    import sqlalchemy as sa  # lazily: every command reads settings, few need SQLAlchemy
+
     shown = redact_url(url)
     try:
         parsed = sa.make_url(url)
@@ -163,6 +166,23 @@ def webhook_url_problem(url: str) -> str | None:
     return f"the URL must start with https:// (http:// only for a loopback test server); {fix}"
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def web_login_problem(settings: Settings) -> str | None:
+    """Why the desk may not serve as configured, or None: an address other than loopback
+    needs MONITOR_WEB_PASSWORD(_FILE) or MONITOR_WEB_TRUSTED_HEADER."""
+    host = settings.web_host.strip()
+    if _is_loopback(host) or settings.web_password or settings.web_trusted_header:
+        return None
+    return (
+        f"MONITOR_WEB_HOST={host} lets other machines reach the desk, which needs a login: "
+        "set MONITOR_WEB_PASSWORD (or MONITOR_WEB_PASSWORD_FILE), or MONITOR_WEB_TRUSTED_HEADER "
+        "to the header your reverse proxy sets to the logged-in user (e.g. X-Forwarded-User), "
+        "or serve on MONITOR_WEB_HOST=127.0.0.1"
+    )
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -189,6 +209,15 @@ SECRET_FILES = (
         ("SLACK_BOT_TOKEN_FILE", "MONITOR_SLACK_BOT_TOKEN_FILE", "slack_bot_token_file"),
     ),
     SecretFile("MONITOR_SLACK_WEBHOOK_URL", ("slack_webhook_url",), ("slack_webhook_url_file",)),
+    SecretFile(
+        "SLACK_APP_TOKEN",
+        ("SLACK_APP_TOKEN", "MONITOR_SLACK_APP_TOKEN", "slack_app_token"),
+        ("SLACK_APP_TOKEN_FILE", "MONITOR_SLACK_APP_TOKEN_FILE", "slack_app_token_file"),
+    ),
+    SecretFile(
+        "MONITOR_SLACK_SIGNING_SECRET", ("slack_signing_secret",), ("slack_signing_secret_file",)
+    ),
+    SecretFile("MONITOR_WEB_PASSWORD", ("web_password",), ("web_password_file",)),
 )
 MAX_SECRET_FILE_BYTES = 64 * 1024
 
@@ -257,8 +286,13 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(default=8, ge=1, le=64)
     extract_workers: int = Field(default=1, ge=1, le=32)
     tick_s: float = Field(default=30.0, gt=0)
+    # A feed without its own interval and without history yet (see pipeline.schedule).
     default_interval_min: float = Field(default=15.0, gt=0)
     max_backoff_min: float = Field(default=24 * 60.0, gt=0)
+    # The bounds of the adaptive schedule: a busy feed is polled every min, a quiet one
+    # every max; server hints (max-age, ttl, ...) are floors capped at max.
+    min_interval_s: float = Field(default=120.0, gt=0)
+    max_interval_s: float = Field(default=3600.0, gt=0)
     # Per article: how long its analysis may take, and how much of its text is analysed.
     analysis_budget_s: float = Field(default=10.0, gt=0)
     max_analysed_chars: int = Field(default=200_000, ge=1_000)
@@ -278,6 +312,17 @@ class Settings(BaseSettings):
     slack_base_url: str = ""
     slack_webhook_url: str = ""
     slack_webhook_url_file: str = ""
+    # Triage from Slack (the alert buttons): the app-level token opens Socket Mode, the
+    # signing secret verifies clicks posted to /slack/actions on the health server.
+    slack_app_token: str = Field(
+        default="", validation_alias=AliasChoices("SLACK_APP_TOKEN", "MONITOR_SLACK_APP_TOKEN")
+    )
+    slack_app_token_file: str = Field(
+        default="",
+        validation_alias=AliasChoices("SLACK_APP_TOKEN_FILE", "MONITOR_SLACK_APP_TOKEN_FILE"),
+    )
+    slack_signing_secret: str = ""
+    slack_signing_secret_file: str = ""
     delivery_interval_s: float = Field(default=10.0, gt=0)
     delivery_max_wait_s: float = Field(default=30.0, ge=0)
     delivery_max_attempts: int = Field(default=10, ge=1)
@@ -289,9 +334,18 @@ class Settings(BaseSettings):
     # Where the health server is reachable from outside (behind the operator's ingress):
     # WebSub hubs call back there and Slack alerts link to the desk's pages under it.
     public_url: str = ""
+    # The WebSub lease asked of a hub (the hub decides; renewed before it runs out).
+    websub_lease_s: int = Field(default=10 * 24 * 3600, ge=600, le=365 * 24 * 3600)
     # /healthz says degraded (still 200) past these: the share of feeds failing, and how
     # long the oldest failing alert has been failing.
     degraded_feed_share: float = Field(default=0.5, ge=0, le=1)
+    # The desk (monitor/web/): off unless a port is set (0: any free port). Any host but
+    # loopback needs a login: a password (HTTP Basic) or a reverse proxy's user header.
+    web_port: int | None = Field(default=None, ge=0, le=65535)
+    web_host: str = "127.0.0.1"
+    web_password: str = ""
+    web_password_file: str = ""  # a mounted secret; see SECRET_FILES
+    web_trusted_header: str = ""
     degraded_delivery_s: float = Field(default=1800.0, gt=0)
     shutdown_grace_s: float = Field(default=8.0, gt=0)
     lease_ttl_s: float = Field(default=30.0, ge=3)
@@ -326,6 +380,60 @@ class Settings(BaseSettings):
                 f"MONITOR_REPLICAS={self.replicas} needs PostgreSQL: replicas on SQLite "
                 "would each use their own pod-local file; set MONITOR_DATABASE_URL="
                 "postgresql://user:pass@host:5432/db, or run one replica (MONITOR_REPLICAS=1)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _interval_bounds_in_order(self) -> Self:
+        if self.min_interval_s > self.max_interval_s:
+            raise ValueError(
+                f"MONITOR_MIN_INTERVAL_S ({self.min_interval_s:g}) is above "
+                f"MONITOR_MAX_INTERVAL_S ({self.max_interval_s:g}); set the minimum at or "
+                "below the maximum"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _web_login_off_loopback(self) -> Self:
+        problem = web_login_problem(self) if self.web_port is not None else None
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _blank_port_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("web_trusted_header")
+    @classmethod
+    def _header_name(cls, value: str) -> str:
+        if value.strip() and not _HEADER_NAME.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not an HTTP header name; name the header your reverse proxy "
+                "sets to the logged-in user, e.g. X-Forwarded-User"
+            )
+        return value.strip()
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_is_app_level(cls, value: str) -> str:
+        token = value.strip()
+        if token and not token.startswith("xapp-"):
+            raise ValueError(
+                "not an app-level token; create one under Basic Information > App-Level "
+                "Tokens with the connections:write scope (it starts with xapp-)"
+            )
+        return token
+
+    @model_validator(mode="after")
+    def _triage_needs_the_bot_token(self) -> Self:
+        receives = self.slack_app_token or self.slack_signing_secret.strip()
+        if receives and not self.slack_bot_token.strip():
+            raise ValueError(
+                "SLACK_APP_TOKEN or MONITOR_SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is "
+                "not: triage buttons need the bot token (alerts are posted with it, and each "
+                "click is acknowledged in its thread); set SLACK_BOT_TOKEN or unset them"
             )
         return self
 

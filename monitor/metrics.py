@@ -20,7 +20,12 @@ Exported names (counters get prometheus_client's `_total` suffix):
     monitor_alerts_delivered_total
     monitor_alerts_failed_total
     monitor_cycle_duration_seconds             histogram
+    monitor_alert_latency_seconds{kind}        histogram: an article's publication (or first
+                                               sight, when its date is missing or ahead of it)
+                                               to Slack's ok
     monitor_rules_reload_failures_total        rule edits refused (the last good rules stay)
+    monitor_websub_notifications_total{outcome} signed pushes: queued (entries stored) | poll
+    monitor_websub_rejected_total{reason}      pushes ignored: see WEBSUB_REJECTIONS
     monitor_last_success_timestamp_seconds     Unix time of the last successful cycle
     monitor_feeds_failing                      active feeds whose last poll failed
     monitor_alerts_waiting                     alerts in the outbox (pending)
@@ -28,14 +33,27 @@ Exported names (counters get prometheus_client's `_total` suffix):
 
 The last three are read from the database when /healthz or /metrics is asked
 (`monitor.service.vitals`), so every replica reports the shared state.
+
+    monitor_alert_feedback_total{verdict}      the desk's verdicts on alerts from Slack
+                                               (useful | wrong | wrong_incident | mute)
+
+is read from the database at each scrape too (`count_feedback_with`): a counter every
+replica reports alike, so take max(), not sum(), across replicas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from monitor.model import Verdict
+
+log = logging.getLogger(__name__)
 
 POLL_OUTCOMES = ("ok", "not_modified", "error")
 ARTICLE_STATUSES = ("extracted", "fetch_failed", "extract_failed", "duplicate", "analysis_failed")
@@ -64,8 +82,18 @@ _DNS_SIGNS = (
 # A re-check of a published article: the server said 304, the bytes were the same,
 # the extracted text was the same, the text changed (a new revision), or it failed.
 RECHECK_OUTCOMES = ("not_modified", "same_page", "same_text", "edited", "failed")
+# A WebSub notification taken: its entries stored, or (a body without entries) a poll.
+WEBSUB_OUTCOMES = ("queued", "poll")
+# Why a notification was ignored (monitor.ingest.websub.Rejection).
+WEBSUB_REJECTIONS = ("unsigned", "unsupported_method", "bad_signature", "unknown_callback")
 # A cycle polls up to dozens of feeds and extracts their new pages: seconds to minutes.
 CYCLE_BUCKETS_S = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+# Publication to Slack: seconds when pushed, minutes when polled, hours for a slow outlet
+# (and days for an edit found by a re-check: the `kind` label tells them apart).
+LATENCY_BUCKETS_S = (
+    *(1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0),
+    *(1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0, 24 * 3600.0, 7 * 86400.0),
+)
 
 
 def classify_fetch_error(message: str) -> str:
@@ -142,6 +170,13 @@ class Metrics:
             buckets=CYCLE_BUCKETS_S,
             registry=self.registry,
         )
+        self.alert_latency = Histogram(
+            "monitor_alert_latency_seconds",
+            "From an article's publication (or first sight) to Slack's ok, by alert kind.",
+            ["kind"],
+            buckets=LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
         self.last_success = Gauge(
             "monitor_last_success_timestamp_seconds",
             "Unix time at which the last successful cycle finished (0: none yet).",
@@ -167,6 +202,21 @@ class Metrics:
             "Age of the oldest alert waiting in the outbox (0: none waiting).",
             registry=self.registry,
         )
+        self.websub_notifications = Counter(
+            "monitor_websub_notifications",
+            "Signed WebSub notifications taken, by outcome (queued, poll).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.websub_rejected = Counter(
+            "monitor_websub_rejected",
+            "WebSub notifications ignored, by reason (see WEBSUB_REJECTIONS).",
+            ["reason"],
+            registry=self.registry,
+        )
+        # The desk's verdicts, counted from the database at each scrape (see the module doc).
+        self.feedback_counts: Callable[[], Mapping[str, int]] | None = None
+        self.registry.register(_FeedbackCollector(self))
         self._initialise_labels()
 
     def _initialise_labels(self) -> None:
@@ -179,6 +229,10 @@ class Metrics:
             self.articles_processed.labels(status=status)
         for outcome in RECHECK_OUTCOMES:
             self.rechecks.labels(outcome=outcome)
+        for outcome in WEBSUB_OUTCOMES:
+            self.websub_notifications.labels(outcome=outcome)
+        for reason in WEBSUB_REJECTIONS:
+            self.websub_rejected.labels(reason=reason)
 
     def record_feed_poll(self, outcome: str) -> None:
         """Count one feed poll: ok, not_modified or error."""
@@ -201,6 +255,15 @@ class Metrics:
             outcome=_check_label(outcome, RECHECK_OUTCOMES, "recheck outcome")
         ).inc()
 
+    def record_websub_notification(self, outcome: str) -> None:
+        """Count one signed WebSub notification taken: queued or poll."""
+        label = _check_label(outcome, WEBSUB_OUTCOMES, "notification outcome")
+        self.websub_notifications.labels(outcome=label).inc()
+
+    def record_websub_rejected(self, reason: str) -> None:
+        """Count one WebSub notification ignored, by why (see WEBSUB_REJECTIONS)."""
+        self.websub_rejected.labels(reason=_check_label(reason, WEBSUB_REJECTIONS, "reason")).inc()
+
     def record_claims(self, count: int = 1) -> None:
         """Count claims added to the ledger."""
         self.claims_recorded.inc(count)
@@ -212,6 +275,25 @@ class Metrics:
     def record_alert_delivery(self, *, delivered: bool) -> None:
         """Count one alert delivered to Slack, or one that failed."""
         (self.alerts_delivered if delivered else self.alerts_failed).inc()
+
+    def record_alert_latency(
+        self, kind: str, sighting: tuple[datetime | None, datetime | None], delivered_at: datetime
+    ) -> float | None:
+        """Observe one delivered alert's latency from its article's (publication, first
+        sight): the publication when it is known and not after the first sight, else the
+        first sight; nothing when neither is known. Returns the seconds observed."""
+        published, first_seen = sighting
+        start = published if published and (not first_seen or published <= first_seen) else None
+        start = start or first_seen
+        if start is None:
+            return None
+        seconds = max((delivered_at - start).total_seconds(), 0.0)
+        self.alert_latency.labels(kind=kind).observe(seconds)
+        return seconds
+
+    def count_feedback_with(self, read: Callable[[], Mapping[str, int]]) -> None:
+        """Export the desk's verdicts as `read` (the database's counts) gives them."""
+        self.feedback_counts = read
 
     def record_rules_reload_failure(self) -> None:
         """Count one refused rule reload (the daemon keeps its last good rules)."""
@@ -231,6 +313,31 @@ class Metrics:
         if succeeded:
             self.last_success_at = finished_at.astimezone(UTC)
             self.last_success.set(finished_at.timestamp())
+
+
+class _FeedbackCollector(Collector):
+    """monitor_alert_feedback_total{verdict}, read when /metrics is scraped."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "monitor_alert_feedback",
+            "Verdicts the desk gave alerts with the Slack buttons, by verdict.",
+            labels=["verdict"],
+        )
+        counts = {str(verdict): 0 for verdict in Verdict}
+        read = self.metrics.feedback_counts
+        if read is not None:
+            try:
+                counts.update(read())
+            except Exception:  # a scrape must not fail because the database does
+                log.warning("feedback counts unavailable for /metrics", exc_info=True)
+                return
+        for verdict, count in counts.items():
+            family.add_metric([verdict], count)
+        yield family
 
 
 METRICS = Metrics()

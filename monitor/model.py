@@ -29,6 +29,18 @@ class FeedSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheHeaders:
+    """The response headers that say when to ask again, as sent (None: absent); the
+    schedule (pipeline.schedule) reads them against its own clock."""
+
+    cache_control: str | None = None
+    expires: str | None = None
+    date: str | None = None
+    age: str | None = None
+    retry_after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FetchResult:
     """An HTTP response that passed every safety check (or a 304)."""
 
@@ -40,6 +52,7 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     elapsed_ms: int
+    cache: CacheHeaders = CacheHeaders()
 
     @property
     def is_not_modified(self) -> bool:
@@ -63,6 +76,9 @@ class ParsedFeed:
 
     title: str
     items: tuple[FeedItem, ...]
+    # Seconds the document asks readers to wait between polls (RSS <ttl>, or
+    # sy:updatePeriod / sy:updateFrequency); None: it says nothing.
+    refresh_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +144,15 @@ class Sentence:
     start: int
     end: int
     incident_id: str | None
+
+
+class Verdict(StrEnum):
+    """What an editor said of an alert with its Slack buttons (stored, exported, counted)."""
+
+    USEFUL = "useful"
+    WRONG = "wrong"
+    WRONG_INCIDENT = "wrong_incident"
+    MUTE = "mute"  # mute this slot for this incident
 
 
 def iso(value: datetime | None) -> str | None:

@@ -7,17 +7,21 @@ renamed. Every `--json` output and the stored evidence go through here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.model import iso
+from monitor.redact import redact_text, redact_url
 
 if TYPE_CHECKING:  # `monitor alerts` and `feeds` need only the words below, not the analysis
     from monitor.analysis.alerts import AlertDraft
     from monitor.analysis.attribution import Evidence
     from monitor.analysis.claims import Claim
+    from monitor.analysis.events import CandidateIncident
     from monitor.analysis.match import IncidentMatch, MatchResult
+    from monitor.analysis.rule_values import Rules
 
 # ------------------------------------------------------------------ words for editors
 
@@ -235,4 +239,232 @@ def alert_draft_json(draft: AlertDraft) -> dict[str, Any]:
         "created_at": None,
         "delivered": False,
         "seeded": False,
+    }
+
+
+# ------------------------------------------------------------------ stored values
+# What the shapes below read of the store's records (monitor.store.records), named here
+# because this pure module may not import the store: the records satisfy them as they are.
+
+
+class StoredAlert(Protocol):
+    @property
+    def alert_id(self) -> int: ...
+    @property
+    def incident_id(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def slot(self) -> str | None: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def previous(self) -> dict[str, Any] | None: ...
+    @property
+    def earlier(self) -> list[dict[str, Any]]: ...
+    @property
+    def current(self) -> dict[str, Any]: ...
+    @property
+    def article_id(self) -> int: ...
+    @property
+    def article_url(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+    @property
+    def delivered_at(self) -> datetime | None: ...
+    @property
+    def is_seeded(self) -> bool: ...
+    @property
+    def delivery_status(self) -> str: ...
+    @property
+    def last_error(self) -> str | None: ...
+
+
+class StoredArticle(Protocol):
+    @property
+    def article_id(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def fetched_at(self) -> datetime | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def retry_at(self) -> datetime | None: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def outlet(self) -> str | None: ...
+    @property
+    def stated_published_at(self) -> datetime | None: ...
+
+
+class Coverage(Protocol):
+    @property
+    def article_count(self) -> int: ...
+    @property
+    def latest_published_at(self) -> datetime | None: ...
+
+
+class StoredCandidate(Protocol):
+    @property
+    def candidate(self) -> CandidateIncident: ...
+    @property
+    def first_article_id(self) -> int: ...
+    @property
+    def first_seen_at(self) -> datetime: ...
+
+
+# ------------------------------------------------------------------ stored shapes
+
+
+def waiting_behind(alert: StoredAlert, head: StoredAlert | None) -> int | None:
+    """The outbox's head, when it is failing and this pending alert waits behind it
+    (delivery goes in order, so one outage holds up every later alert)."""
+    if head is None or head.last_error is None or alert.alert_id == head.alert_id:
+        return None
+    return head.alert_id if alert.delivery_status == "pending" else None
+
+
+class StoredFeedback(Protocol):
+    """A verdict the desk gave an alert from Slack (monitor.store.feedback.FeedbackRecord)."""
+
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def user_name(self) -> str | None: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+def feedback_json(feedback: Sequence[StoredFeedback]) -> list[dict[str, Any]]:
+    """An alert's verdicts, oldest first: the `feedback` field of the alert shape."""
+    return [
+        {"verdict": f.verdict, "user": f.user_id, "user_name": f.user_name, "at": iso(f.at)}
+        for f in feedback
+    ]
+
+
+def alert_json(
+    alert: StoredAlert, head: StoredAlert | None, feedback: Sequence[StoredFeedback] = ()
+) -> dict[str, Any]:
+    """One stored alert as `monitor alerts --json` and `/api/alerts` show it; `head` is
+    the outbox's first pending alert (see `waiting_behind`), `feedback` its verdicts
+    from Slack (`Database.feedback_for`)."""
+    return {
+        "id": alert.alert_id,
+        "incident": alert.incident_id,
+        "kind": alert.kind,
+        "slot": alert.slot,
+        "subject": alert.subject,
+        "previous": alert.previous,
+        "earlier": alert.earlier,
+        "current": alert.current,
+        "article_url": redact_url(alert.article_url),
+        "reason": alert.reason,
+        "created_at": iso(alert.created_at),
+        "delivered": alert.delivered_at is not None,
+        "delivered_at": iso(alert.delivered_at),
+        "seeded": alert.is_seeded,
+        "delivery_status": alert.delivery_status,
+        "delivery_error": redact_text(alert.last_error) if alert.last_error else None,
+        "waiting_behind": waiting_behind(alert, head),
+        "feedback": feedback_json(feedback),
+    }
+
+
+def article_json(article: StoredArticle, incidents: list[str]) -> dict[str, Any]:
+    """One stored article as `monitor articles --json` lists it."""
+    return {
+        "id": article.article_id,
+        "url": redact_url(article.url),
+        "title": article.title,
+        "source": article.source,
+        "published": iso(article.published_at),
+        "fetched": iso(article.fetched_at),
+        "status": article.status,
+        "error": redact_text(article.error) if article.error else None,
+        "retry_at": iso(article.retry_at),
+        "revision": article.revision,
+        "incidents": incidents,
+        "outlet": article.outlet,  # the page's own name for its outlet, as it says
+        "stated_published": iso(article.stated_published_at),  # an implausible stated date
+    }
+
+
+def incidents_json(
+    rules: Rules, coverage: Mapping[str, Coverage], candidates: Sequence[StoredCandidate]
+) -> list[dict[str, Any]]:
+    """`monitor incidents --json`: tracked incidents (incidents.yaml), then candidates
+    newest first; a candidate an editor since tracked under its id is listed once."""
+    tracked = {incident.incident_id for incident in rules.incidents}
+    rows = [
+        {
+            "id": incident.incident_id,
+            "title": incident.title,
+            "city": incident.city,
+            "date": incident.date.isoformat(),
+            **_coverage_fields(coverage.get(incident.incident_id)),
+            "kind": "tracked",
+            "first_seen": None,
+            "first_article": None,
+        }
+        for incident in rules.incidents
+    ]
+    for stored in candidates:
+        candidate = stored.candidate
+        if candidate.incident_id in tracked:
+            continue
+        rows.append(
+            {
+                "id": candidate.incident_id,
+                "title": candidate.title,
+                "city": candidate.city,
+                "date": candidate.date.isoformat(),
+                **_coverage_fields(coverage.get(candidate.incident_id)),
+                "kind": "candidate",
+                "first_seen": iso(stored.first_seen_at),
+                "first_article": stored.first_article_id,
+            }
+        )
+    return rows
+
+
+def _coverage_fields(covered: Coverage | None) -> dict[str, Any]:
+    return {
+        "articles": covered.article_count if covered else 0,
+        "latest_coverage": iso(covered.latest_published_at) if covered else None,
+    }
+
+
+def ledger_json(incident: str, ledger: Sequence[Claim]) -> dict[str, Any]:
+    """`monitor claims ID --json` and `/api/incidents/{id}`: each slot's current state,
+    then every claim in ledger order."""
+    from monitor.analysis.ledger import current_state  # the analysis, only when asked
+
+    return {
+        "incident": incident,
+        "state": {
+            slot: {
+                "value": s.value,
+                "qualifier": s.qualifier,
+                "sources": list(s.sources),
+                "disputed_by": list(s.disputed_by),
+                "hedged": s.is_hedged,
+            }
+            for slot, s in current_state(ledger).items()
+        },
+        "claims": [claim_json(c) for c in ledger],
     }

@@ -1,4 +1,5 @@
-"""A fake Slack on 127.0.0.1: the Web API's chat.postMessage and incoming webhooks.
+"""A fake Slack on 127.0.0.1: the Web API's chat.postMessage and incoming webhooks, and
+Socket Mode (`apps.connections.open` and a WebSocket speaking Slack's envelopes).
 
 A real `ThreadingHTTPServer` in a daemon thread, so `slack_sdk` talks HTTP to it
 exactly as it would to Slack. It records every accepted message in order, answers
@@ -9,7 +10,12 @@ like Slack (`{"ok": true, "ts": ...}`), and can be scripted to fail:
         notifier = SlackNotifier("xoxb-test", base_url=slack.base_url)
 
 It also enforces a few Block Kit limits (50 blocks, header 150 chars, section text
-3000, fields 10 x 2000) and answers `invalid_blocks`, as Slack does.
+3000, fields 10 x 2000, buttons) and answers `invalid_blocks`, as Slack does.
+
+Socket Mode: `slack.socket_mode()` starts a loopback WebSocket server (the `websockets`
+library) that `apps.connections.open` hands out as a ws:// URL. It greets each client
+with `hello`, sends `interactive` envelopes on demand (`send_interactive`) and records
+the acks the client sends back.
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import Server as WebSocketServer
+from websockets.sync.server import ServerConnection
+from websockets.sync.server import serve as ws_serve
 
 # Slack's incoming webhooks answer errors as plain text with these statuses.
 WEBHOOK_ERROR_STATUS = {
@@ -120,6 +131,35 @@ def block_kit_problem(blocks: object) -> str | None:
                 return f"block {index}: context needs 1 to 10 elements"
             if not all(_text_ok(item, 3000) for item in elements):
                 return f"block {index}: context element empty or over 3000"
+        if kind == "actions":
+            problem = _actions_problem(block.get("elements"))
+            if problem is not None:
+                return f"block {index}: {problem}"
+    return None
+
+
+def _actions_problem(elements: object) -> str | None:
+    """Why Slack would refuse an actions block's buttons, or None."""
+    if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
+        return "actions needs 1 to 25 elements"
+    action_ids = [e.get("action_id") for e in elements if isinstance(e, dict)]
+    if len(set(action_ids)) != len(elements):
+        return "action_id missing or repeated"
+    for element in elements:
+        if element.get("type") != "button" or not _text_ok(element.get("text"), 75, plain=True):
+            return "button without a plain_text text of at most 75"
+        if len(str(element["action_id"])) > 255 or len(str(element.get("value", ""))) > 2000:
+            return "button action_id over 255 or value over 2000"
+        if element.get("style") not in (None, "primary", "danger"):
+            return "button style must be primary or danger"
+        confirm = element.get("confirm")
+        if confirm is not None and not (
+            _text_ok(confirm.get("title"), 100, plain=True)
+            and _text_ok(confirm.get("text"), 300)
+            and _text_ok(confirm.get("confirm"), 30, plain=True)
+            and _text_ok(confirm.get("deny"), 30, plain=True)
+        ):
+            return "confirm dialog needs title 100, text 300, confirm and deny 30"
     return None
 
 
@@ -151,6 +191,8 @@ class FakeSlack:
         self._requests = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.expected_app_token = "xapp-test-token"
+        self._socket: FakeSocketMode | None = None
 
     # --------------------------------------------------------------- lifecycle
 
@@ -173,6 +215,8 @@ class FakeSlack:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._socket is not None:
+            self._socket.close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -257,6 +301,8 @@ class FakeSlack:
         scripted = self._scripted()
         if scripted is not None:
             return _api_failure(scripted)
+        if method == "apps.connections.open":
+            return self._open_connection(authorization)
         if method != "chat.postMessage":
             return _json_answer({"ok": False, "error": "unknown_method"}, 404)
         if not authorization or not authorization.startswith("Bearer "):
@@ -299,6 +345,21 @@ class FakeSlack:
         if thread_ts:
             message["thread_ts"] = str(thread_ts)
         return _json_answer({"ok": True, "channel": channel, "ts": ts, "message": message})
+
+    def _open_connection(self, authorization: str | None) -> _Answer:
+        """apps.connections.open: the Socket Mode URL, for the app-level token only."""
+        if authorization != f"Bearer {self.expected_app_token}":
+            error = "not_allowed_token_type" if authorization else "not_authed"
+            return _json_answer({"ok": False, "error": error})
+        if self._socket is None:
+            return _json_answer({"ok": False, "error": "internal_error"})
+        return _json_answer({"ok": True, "url": self._socket.url})
+
+    def socket_mode(self) -> FakeSocketMode:
+        """Start the Socket Mode WebSocket server apps.connections.open hands out."""
+        if self._socket is None:
+            self._socket = FakeSocketMode().start()
+        return self._socket
 
     def answer_webhook(self, webhook_id: str, body: dict[str, Any]) -> _Answer:
         scripted = self._scripted()
@@ -422,3 +483,93 @@ def serve_fake_slack(
     """Run a FakeSlack for the duration of a with-block (or a pytest fixture)."""
     with FakeSlack(expected_token=expected_token, channels=channels) as fake:
         yield fake
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode end on loopback: hello, interactive envelopes, acks recorded."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._connections: list[ServerConnection] = []
+        self._acks: list[dict[str, Any]] = []
+        self._envelopes = 0
+        self._server: WebSocketServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        self._server = ws_serve(self._session, "127.0.0.1", 0, compression=None)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "FakeSocketMode is not started"
+        port = self._server.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link/?ticket=fake"
+
+    def _session(self, connection: ServerConnection) -> None:
+        hello = {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0FAKE"}}
+        connection.send(json.dumps(hello))
+        with self._lock:
+            self._connections.append(connection)
+            self._lock.notify_all()
+        try:
+            for message in connection:
+                ack = json.loads(message)
+                with self._lock:
+                    self._acks.append(ack)
+                    self._lock.notify_all()
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._lock:
+                self._connections.remove(connection)
+
+    def wait_for_client(self, timeout_s: float = 30.0) -> None:
+        """Until a client is connected (it has been sent `hello`)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: bool(self._connections), timeout_s):
+                raise AssertionError("no Socket Mode client connected")
+
+    def send_interactive(self, payload: dict[str, Any], *, retry_attempt: int = 0) -> str:
+        """Send one `interactive` envelope to the connected client; returns its envelope_id."""
+        self.wait_for_client()
+        with self._lock:
+            self._envelopes += 1
+            envelope_id = f"env-{self._envelopes:04d}"
+            connection = self._connections[-1]
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": "interactive",
+            "payload": payload,
+            "accepts_response_payload": False,
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        connection.send(json.dumps(envelope))
+        return envelope_id
+
+    def wait_for_ack(self, envelope_id: str, timeout_s: float = 30.0) -> dict[str, Any]:
+        """The client's ack of this envelope (fails after timeout_s)."""
+
+        def found() -> dict[str, Any] | None:
+            return next((a for a in self._acks if a.get("envelope_id") == envelope_id), None)
+
+        with self._lock:
+            if not self._lock.wait_for(lambda: found() is not None, timeout_s):
+                raise AssertionError(f"envelope {envelope_id} was never acknowledged")
+            ack = found()
+        assert ack is not None
+        return ack
+
+    @property
+    def acks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._acks)

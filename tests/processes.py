@@ -16,7 +16,8 @@ _PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 def is_developer_setting(name: str) -> bool:
     """Whether an environment variable is one of monitor's settings, a Slack secret or a
     proxy setting, which tests and their child processes never inherit."""
-    return name.startswith(("MONITOR_", "SLACK_BOT_TOKEN")) or name.lower() in _PROXY_VARIABLES
+    secrets = ("MONITOR_", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    return name.startswith(secrets) or name.lower() in _PROXY_VARIABLES
 
 
 def monitor_env(

@@ -35,6 +35,16 @@ ALLOWED_IMPORTS: dict[str, set[str]] = {
         "monitor.store",
         "monitor.notify",
     },
+    # The desk's pages read what the pipeline stored; the daemon (service) serves them.
+    "web": BASE
+    | {
+        "monitor.config",
+        "monitor.metrics",
+        "monitor.views",
+        "monitor.analysis",
+        "monitor.store",
+        "monitor.pipeline",
+    },
     "service": BASE
     | {
         "monitor.config",
@@ -43,6 +53,7 @@ ALLOWED_IMPORTS: dict[str, set[str]] = {
         "monitor.store",
         "monitor.notify",
         "monitor.pipeline",
+        "monitor.web",
     },
 }
 # Modules that turn text into values: no I/O library, no monitor edge, no clock.
@@ -50,6 +61,7 @@ PURE_MODULES = [
     *sorted(p.relative_to(PACKAGE.parent) for p in (PACKAGE / "analysis").glob("*.py")),
     Path("monitor/ingest/feeds.py"),
     Path("monitor/ingest/extract.py"),
+    Path("monitor/ingest/websub.py"),
     Path("monitor/views.py"),
 ]
 IO_LIBRARIES = {"httpx", "sqlmodel", "sqlalchemy", "slack_sdk", "apscheduler", "psycopg", "alembic"}
@@ -65,7 +77,10 @@ MONITOR_EDGES = (
 # A room a newcomer can live in. Exceptions say why they are worth it.
 MAX_MODULE_LINES = 500
 MAX_CLASS_LINES = 300
-SIZE_EXCEPTIONS: dict[str, str] = {}
+SIZE_EXCEPTIONS: dict[str, str] = {
+    "monitor/config.py": "every setting with its check and one-line fix in one class, "
+    "which the README's settings table mirrors row for row",
+}
 
 
 def _imports(path: Path) -> set[str]:

@@ -500,7 +500,12 @@ def test_post_without_a_route_is_refused_and_an_oversized_body_is_not_read(
 ) -> None:
     """POST to a probe is 405; a body over the cap is 413 and never reaches the handler."""
     calls: list[Request] = []
-    server.routes["/hooks/"] = lambda request: calls.append(request) or Response(200)
+
+    def record(request: Request) -> Response:
+        calls.append(request)
+        return Response(200)
+
+    server.routes["/hooks/"] = record
     assert _post(server, "/healthz", b"")[0] == 405
     assert _post(server, "/hooks/x", b"x", length=MAX_REQUEST_BODY + 1)[0] == 413
     assert calls == []

@@ -121,12 +121,13 @@ def poll_first_while_empty(fleet: Fleet, loopback: LoopbackServer, paths: Sequen
     """Let `monitor once` make the feed's first poll while it lists nothing, then list `paths`.
 
     A feed's first poll is its baseline (its alerts are recorded, never posted: README), so
-    entries that are to reach Slack must appear after it; a short interval makes the feed
-    due again at once for the replicas.
+    entries that are to reach Slack must appear after it; a short interval (and a low
+    floor for the adaptive schedule) makes the feed due again at once for the replicas.
     """
     rss = "application/rss+xml"
     loopback.route("/feed.xml", Route(body=news_feed(loopback.base_url, []), content_type=rss))
     fleet.env["MONITOR_DEFAULT_INTERVAL_MIN"] = "0.01"
+    fleet.env["MONITOR_MIN_INTERVAL_S"] = "0.5"  # the adaptive schedule's floor, else 120 s
     fleet.cli("once")
     loopback.route("/feed.xml", Route(body=news_feed(loopback.base_url, paths), content_type=rss))
 

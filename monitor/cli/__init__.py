@@ -16,7 +16,15 @@ one list, because its order is the order `monitor --help` shows them in.
 
 from __future__ import annotations
 
-from monitor.cli import alerts, cycle, listings, rules
+import os
+
+# pydantic looks for plugins by scanning every installed distribution's entry points
+# when the first model is built: a seventh of `monitor explain`, for plugins monitor
+# never uses. An operator who wants one sets the variable themselves.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from monitor.cli import alerts, cycle, listings, rules  # after the setting above
+from monitor.cli import triage as triage_commands
 from monitor.cli.root import app
 
 __all__ = ["app", "main"]
@@ -36,6 +44,8 @@ for command in (
     app.command()(command)
 app.add_typer(listings.incidents_app, name="incidents")
 app.add_typer(rules.rules_app, name="rules")
+app.add_typer(triage_commands.mutes_app, name="mutes")
+app.add_typer(triage_commands.feedback_app, name="feedback")
 
 
 def main() -> None:

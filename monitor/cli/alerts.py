@@ -1,12 +1,13 @@
 """The `alerts` command: the alerts raised, each with its delivery state (delivered,
-seeded, failed, dropped, or waiting behind a failing alert at the head of the outbox),
+seeded, failed, dropped, muted, or waiting behind a failing alert at the head of the outbox)
+and the desk's verdicts from Slack,
 `--retry-failed` to put failed alerts back in the outbox, and `--drop-pending` to discard
 a stale backlog on purpose (after a confirmation)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,13 +24,14 @@ from monitor.cli.output import (
 )
 from monitor.cli.root import command_settings, parse_when, reported_errors
 from monitor.model import iso
-from monitor.redact import redact_text, redact_url
-from monitor.views import shown_time, why_line
+from monitor.redact import redact_text
+from monitor.views import alert_json, shown_time, waiting_behind, why_line
 
 if TYPE_CHECKING:  # the store imports SQLAlchemy: loaded when the command runs
     from datetime import tzinfo
 
     from monitor.store import AlertRecord, Database
+    from monitor.store.feedback import FeedbackRecord
 
 # Delivery states as stored (monitor.store.DeliveryStatus holds the same strings).
 PENDING, DELIVERED = "pending", "delivered"
@@ -38,40 +40,10 @@ PENDING, DELIVERED = "pending", "delivered"
 EXIT_DECLINED = 1
 
 
-def _waiting_behind(alert: AlertRecord, head: AlertRecord | None) -> int | None:
-    """The outbox's head, when it is failing and this pending alert waits behind it
-    (delivery goes in order, so one outage holds up every later alert)."""
-    if head is None or head.last_error is None or alert.alert_id == head.alert_id:
-        return None
-    return head.alert_id if alert.delivery_status == PENDING else None
-
-
-def _alert_json(alert: AlertRecord, head: AlertRecord | None) -> dict[str, Any]:
-    return {
-        "id": alert.alert_id,
-        "incident": alert.incident_id,
-        "kind": alert.kind,
-        "slot": alert.slot,
-        "subject": alert.subject,
-        "previous": alert.previous,
-        "earlier": alert.earlier,
-        "current": alert.current,
-        "article_url": redact_url(alert.article_url),
-        "reason": alert.reason,
-        "created_at": iso(alert.created_at),
-        "delivered": alert.delivered_at is not None,
-        "delivered_at": iso(alert.delivered_at),
-        "seeded": alert.is_seeded,
-        "delivery_status": alert.delivery_status,
-        "delivery_error": redact_text(alert.last_error) if alert.last_error else None,
-        "waiting_behind": _waiting_behind(alert, head),
-    }
-
-
 def _delivery_state(alert: AlertRecord, head: AlertRecord | None) -> str:
     if alert.is_seeded:
         return "seeded"
-    behind = _waiting_behind(alert, head)
+    behind = waiting_behind(alert, head)
     if behind is not None:
         return f"{alert.delivery_status}, waiting behind #{behind}"
     if alert.last_error and alert.delivery_status != DELIVERED:
@@ -121,9 +93,10 @@ def alerts(
             )
         records = database.alerts(incident_id=incident, since=since_at)
         head = next(iter(database.pending_alerts(limit=1)), None)
+        feedback = database.feedback_for([a.alert_id for a in records])
         empty_hint = "" if records else _no_alerts_hint(database, settings.zone, incident, since)
     if as_json:
-        print_json([_alert_json(a, head) for a in records])
+        print_json([alert_json(a, head, feedback.get(a.alert_id, [])) for a in records])
         return
     if empty_hint:
         print_plain(stderr, empty_hint)
@@ -134,8 +107,19 @@ def alerts(
             stdout,
             f"#{alert.alert_id} {shown_time(alert.created_at, settings.zone)} [{state}] {kind} "
             f"{alert.incident_id or '(new)'}: "
-            + why_line(alert.kind, alert.slot, alert.previous, alert.current, alert.reason),
+            + why_line(alert.kind, alert.slot, alert.previous, alert.current, alert.reason)
+            + _verdicts(feedback.get(alert.alert_id, [])),
         )
+
+
+def _verdicts(feedback: list[FeedbackRecord]) -> str:
+    """' (desk: wrong by ann, useful by U0B2)': what editors said of it in Slack."""
+    if not feedback:
+        return ""
+    said = ", ".join(
+        f"{f.verdict.replace('_', ' ')} by {f.user_name or f.user_id}" for f in feedback
+    )
+    return f" (desk: {said})"
 
 
 def _no_alerts_hint(

@@ -10,6 +10,7 @@ minute; JSON keeps ISO-8601 UTC.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -30,16 +31,22 @@ from monitor.cli.root import command_settings, parse_when, reported_errors
 from monitor.errors import ConfigError
 from monitor.model import iso
 from monitor.redact import redact_text, redact_url
-from monitor.views import editor_value, editor_words, shown_time, stance_words, voice_words
+from monitor.views import (
+    editor_value,
+    editor_words,
+    incidents_json,
+    shown_time,
+    stance_words,
+    voice_words,
+)
 
 if TYPE_CHECKING:
     from datetime import tzinfo
 
     from monitor.analysis.engine import RuleSet
-    from monitor.analysis.rule_values import Rules
     from monitor.config import Settings
-    from monitor.store import ArticleRecord, Database, FeedState, IncidentCoverage
-    from monitor.store.records import CandidateRecord
+    from monitor.pipeline.freshness import FeedFreshness
+    from monitor.store import Database, FeedState
 
 
 def cached_rule_set(settings: Settings) -> RuleSet:
@@ -57,7 +64,7 @@ def last_polled(database: Database, zone: tzinfo) -> str:
     return f"feeds last polled {shown_time(max(polled), zone)}"
 
 
-def _feed_json(feed: FeedState) -> dict[str, Any]:
+def _feed_json(feed: FeedState, fresh: FeedFreshness) -> dict[str, Any]:
     return {
         "name": feed.name,
         "url": redact_url(feed.url),  # a password in feeds.yaml stays there
@@ -67,6 +74,10 @@ def _feed_json(feed: FeedState) -> dict[str, Any]:
         "consecutive_errors": feed.consecutive_errors,
         "last_error": redact_text(feed.last_error) if feed.last_error else None,
         "next_due": iso(feed.next_due_at),
+        "interval_s": round(fresh.interval_s, 1),
+        "interval_reason": fresh.reason,
+        "hint_until": iso(fresh.hint_until),
+        "median_delay_s": round(fresh.median_delay_s, 1) if fresh.median_delay_s else None,
     }
 
 
@@ -77,6 +88,9 @@ FEED_COLUMNS = (
     Column("entries"),
     Column("errors"),
     Column("next due"),
+    Column("every"),
+    Column("why"),
+    Column("delay"),
     Column("last error", Fit.KEY, min_width=24),
 )
 
@@ -84,8 +98,10 @@ FEED_COLUMNS = (
 def feeds(
     as_json: JsonFlag = False,
 ) -> None:
-    """Show each feed: last fetch, HTTP status, entries, errors, next due time."""
+    """Show each feed: last fetch, HTTP status, entries, errors, next due time, how often
+    it is polled and why, and the median delay of its last entries."""
     from monitor.analysis.rules import load_feeds
+    from monitor.pipeline.freshness import feed_freshness, short_duration
 
     with reported_errors():
         settings = command_settings()
@@ -94,8 +110,10 @@ def feeds(
             load_feeds(settings.rules_dir), default_interval_min=settings.default_interval_min
         )
         states = database.feeds()
+        now = datetime.now(UTC)
+        freshness = [feed_freshness(database, feed, now) for feed in states]
     if as_json:
-        print_json([_feed_json(feed) for feed in states])
+        print_json([_feed_json(f, fresh) for f, fresh in zip(states, freshness, strict=True)])
         return
     if not states:
         print_plain(stderr, f"no feeds: add them to {settings.rules_dir / 'feeds.yaml'}")
@@ -109,29 +127,14 @@ def feeds(
             str(feed.entry_count),
             str(feed.consecutive_errors),
             shown_time(feed.next_due_at, zone) or "now",
+            short_duration(fresh.interval_s),
+            fresh.reason,
+            short_duration(fresh.median_delay_s),
             message_first(redact_text(feed.last_error)) if feed.last_error else "",
         ]
-        for feed in states
+        for feed, fresh in zip(states, freshness, strict=True)
     ]
     print_table(FEED_COLUMNS, rows)
-
-
-def _article_json(article: ArticleRecord, incidents: list[str]) -> dict[str, Any]:
-    return {
-        "id": article.article_id,
-        "url": redact_url(article.url),
-        "title": article.title,
-        "source": article.source,
-        "published": iso(article.published_at),
-        "fetched": iso(article.fetched_at),
-        "status": article.status,
-        "error": redact_text(article.error) if article.error else None,
-        "retry_at": iso(article.retry_at),
-        "revision": article.revision,
-        "incidents": incidents,
-        "outlet": article.outlet,  # the page's own name for its outlet, as it says
-        "stated_published": iso(article.stated_published_at),  # an implausible stated date
-    }
 
 
 ARTICLE_COLUMNS = (
@@ -152,7 +155,7 @@ def articles(
     ] = None,
 ) -> None:
     """List stored articles, newest first."""
-    from monitor.views import attributed_source
+    from monitor.views import article_json, attributed_source
 
     since_at = parse_when(since, option="--since")
     with reported_errors():
@@ -162,7 +165,7 @@ def articles(
         incidents = database.incidents_by_article()
         polled = last_polled(database, settings.zone) if not records else ""
     if as_json:
-        print_json([_article_json(a, incidents.get(a.article_id, [])) for a in records])
+        print_json([article_json(a, incidents.get(a.article_id, [])) for a in records])
         return
     if not records:
         scope = f" since {since}" if since else " yet"
@@ -195,55 +198,14 @@ INCIDENT_COLUMNS = (
 )
 
 incidents_app = typer.Typer(
-    help="Tracked and candidate incidents; `promote` prints the rules that would track one."
+    help="Tracked and candidate incidents; `promote` prints the rules that would track one.",
+    rich_markup_mode=None,
 )
 
 
-def _incident_rows(
-    rules: Rules, coverage: dict[str, IncidentCoverage], candidates: list[CandidateRecord]
-) -> list[dict[str, Any]]:
-    """Tracked incidents (incidents.yaml), then candidates newest first; a candidate an
-    editor since tracked under its id is listed once, as tracked."""
-    tracked = {incident.incident_id for incident in rules.incidents}
-    rows: list[dict[str, Any]] = []
-    for incident in rules.incidents:
-        rows.append(
-            {
-                "id": incident.incident_id,
-                "title": incident.title,
-                "city": incident.city,
-                "date": incident.date.isoformat(),
-                **_coverage_fields(coverage.get(incident.incident_id)),
-                "kind": "tracked",
-                "first_seen": None,
-                "first_article": None,
-            }
-        )
-    for stored in candidates:
-        candidate = stored.candidate
-        if candidate.incident_id in tracked:
-            continue
-        rows.append(
-            {
-                "id": candidate.incident_id,
-                "title": candidate.title,
-                "city": candidate.city,
-                "date": candidate.date.isoformat(),
-                **_coverage_fields(coverage.get(candidate.incident_id)),
-                "kind": "candidate",
-                "first_seen": iso(stored.first_seen_at),
-                "first_article": stored.first_article_id,
-            }
-        )
-    return rows
-
-
-def _coverage_fields(covered: IncidentCoverage | None) -> dict[str, Any]:
-    return {
-        "articles": covered.article_count if covered else 0,
-        "latest_coverage": iso(covered.latest_published_at) if covered else None,
-        "_latest": covered.latest_published_at if covered else None,
-    }
+def _moment(stamp: str | None) -> datetime | None:
+    """An ISO-8601 time of the JSON shapes back as a datetime (for the table)."""
+    return datetime.fromisoformat(stamp) if stamp else None
 
 
 @incidents_app.callback(invoke_without_command=True)
@@ -259,9 +221,9 @@ def incidents(
         settings = command_settings()
         rules = cached_rule_set(settings).rules
         database = open_existing_database(settings)
-        rows = _incident_rows(rules, database.incident_coverage(), database.candidate_records())
+        rows = incidents_json(rules, database.incident_coverage(), database.candidate_records())
     if as_json:
-        print_json([{k: v for k, v in row.items() if not k.startswith("_")} for row in rows])
+        print_json(rows)
         return
     if not rows:
         print_plain(stderr, f"no incidents: add them to {settings.rules_dir / 'incidents.yaml'}")
@@ -275,7 +237,7 @@ def incidents(
                 row["date"],
                 row["city"],
                 str(row["articles"]),
-                shown_time(row["_latest"], settings.zone) or "-",
+                shown_time(_moment(row["latest_coverage"]), settings.zone) or "-",
                 row["title"],
             ]
             for row in rows
@@ -371,7 +333,7 @@ def claims(
     """
     from monitor.analysis.claims import city_slug
     from monitor.analysis.ledger import current_state, voice
-    from monitor.views import claim_json
+    from monitor.views import ledger_json
 
     with reported_errors():
         settings = command_settings()
@@ -380,25 +342,10 @@ def claims(
         subjects = {incident, f"city:{city_slug(city)}"}
         ledger = [e.claim for e in database.ledger(subjects)]
         polled = last_polled(database, settings.zone) if not ledger else ""
-    state = current_state(ledger)
     if as_json:
-        print_json(
-            {
-                "incident": incident,
-                "state": {
-                    slot: {
-                        "value": s.value,
-                        "qualifier": s.qualifier,
-                        "sources": list(s.sources),
-                        "disputed_by": list(s.disputed_by),
-                        "hedged": s.is_hedged,
-                    }
-                    for slot, s in state.items()
-                },
-                "claims": [claim_json(c) for c in ledger],
-            }
-        )
+        print_json(ledger_json(incident, ledger))
         return
+    state = current_state(ledger)
     print_plain(stdout, f"{incident}: {title}")
     if not ledger:
         print_plain(

@@ -31,6 +31,15 @@ from monitor.model import FeedItem, ParsedFeed
 
 DROPPED_QUERY_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_eid"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# sy:updatePeriod (RSS 1.0 Syndication module) in seconds; a refresh hint is bounded.
+SY_PERIODS_S = {
+    "hourly": 3600.0,
+    "daily": 86_400.0,
+    "weekly": 7 * 86_400.0,
+    "monthly": 30 * 86_400.0,
+    "yearly": 365 * 86_400.0,
+}
+MAX_REFRESH_S = 365 * 86_400.0
 
 
 _ENTITY_DECLARATION = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
@@ -63,7 +72,32 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FetchError(
             f"feed: {url} is not a feed ({detail}); check the feed URL in rules/feeds.yaml"
         )
-    return ParsedFeed(title=title, items=tuple(_item(entry, url) for entry in entries))
+    return ParsedFeed(
+        title=title,
+        items=tuple(_item(entry, url) for entry in entries),
+        refresh_s=document_refresh_s(
+            feed.get("ttl"), feed.get("sy_updateperiod"), feed.get("sy_updatefrequency")
+        ),
+    )
+
+
+def document_refresh_s(ttl: object, period: object, frequency: object) -> float | None:
+    """The wait between polls a feed document asks for, in seconds: RSS <ttl> (minutes),
+    else sy:updatePeriod divided by sy:updateFrequency (default 1); None when it says
+    nothing readable. Bounded at a year: the schedule caps it further."""
+    minutes = _count(ttl)
+    if minutes:
+        return min(minutes * 60.0, MAX_REFRESH_S)
+    period_s = SY_PERIODS_S.get(period.strip().lower()) if isinstance(period, str) else None
+    if period_s is None:
+        return None
+    return period_s / max(_count(frequency) or 1, 1)
+
+
+def _count(value: object) -> int | None:
+    """A small whole number written as text (at most 9 digits), else None."""
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() and len(text) <= 9 else None
 
 
 def _declares_entities(body: bytes) -> bool:

@@ -45,7 +45,7 @@ from monitor.config import Settings
 from monitor.errors import FetchError, ResponseTooLargeError, TransientFetchError
 from monitor.ingest.address_guard import is_ip_literal, refuse_non_public
 from monitor.ingest.proxies import ProxyChoice
-from monitor.model import FetchResult
+from monitor.model import CacheHeaders, FetchResult
 from monitor.redact import redact_text, shown_url
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,34 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Besides 5xx: the server asks for patience (request timeout, rate limit).
 TRANSIENT_STATUSES = frozenset({408, 429})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# The server is busy or limiting us: its Retry-After, if any, is a floor for the next try.
+THROTTLE_STATUSES = frozenset({429, 503})
+# A header longer than this is not a timing hint (and is not kept).
+MAX_HINT_HEADER_CHARS = 256
+
+
+class ThrottledFetchError(TransientFetchError):
+    """HTTP 429 or 503: a passing failure whose `cache` headers may say when to come back."""
+
+    def __init__(self, message: str, cache: CacheHeaders) -> None:
+        super().__init__(message)
+        self.cache = cache
+
+
+def cache_headers(headers: httpx.Headers) -> CacheHeaders:
+    """The headers that say when to ask again, as sent (bounded in length)."""
+
+    def value(name: str) -> str | None:
+        text = headers.get(name)
+        return text if text is not None and len(text) <= MAX_HINT_HEADER_CHARS else None
+
+    return CacheHeaders(
+        cache_control=value("Cache-Control"),
+        expires=value("Expires"),
+        date=value("Date"),
+        age=value("Age"),
+        retry_after=value("Retry-After"),
+    )
 
 
 def resolve_host(host: str, port: int) -> list[str]:
@@ -167,15 +195,14 @@ class Fetcher:
                 elif 200 <= response.status_code < 300:
                     body = self._read_body(shown, response, max_bytes, deadline)
                 else:
-                    error = (
-                        TransientFetchError
-                        if response.status_code in TRANSIENT_STATUSES or response.status_code >= 500
-                        else FetchError
+                    message = f"fetch: {shown} answered HTTP {response.status_code}" + (
+                        f" (after redirect to {shown_url(current)})" if current != url else ""
                     )
-                    raise error(
-                        f"fetch: {shown} answered HTTP {response.status_code}"
-                        + (f" (after redirect to {shown_url(current)})" if current != url else "")
-                    )
+                    if response.status_code in THROTTLE_STATUSES:
+                        raise ThrottledFetchError(message, cache_headers(response.headers))
+                    if response.status_code in TRANSIENT_STATUSES or response.status_code >= 500:
+                        raise TransientFetchError(message)
+                    raise FetchError(message)
             finally:
                 response.close()
             return FetchResult(
@@ -187,6 +214,7 @@ class Fetcher:
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
                 elapsed_ms=round((time.monotonic() - started) * 1000),
+                cache=cache_headers(response.headers),
             )
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 

@@ -41,6 +41,7 @@ from monitor.analysis.rule_values import IncidentRule
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.metrics import METRICS, Metrics
+from monitor.notify.desk import message_dressing
 from monitor.notify.messages import AlertKind, AlertMessage, ClaimView, build_message
 from monitor.notify.slack import (
     MessageRejectedError,
@@ -259,6 +260,7 @@ class Delivery:
         self.max_backoff_s = max_backoff_s
         self._has_logged_off = False
         self._waited_s = 0.0
+        self.dress = message_dressing(settings, notifier)  # triage buttons, incident link
 
     def deliver_pending(self) -> DeliveryReport:
         """One pass over the outbox in id order; ends early when Slack needs longer to recover."""
@@ -272,6 +274,7 @@ class Delivery:
         self._waited_s = 0.0
         try:
             while not self.stop.is_set():
+                self.database.mute_waiting_alerts()  # muted from Slack: stored, never posted
                 batch = self.database.pending_alerts(limit=BATCH_SIZE)
                 if not self._deliver_batch(batch, tally) or len(batch) < BATCH_SIZE:
                     break
@@ -322,7 +325,7 @@ class Delivery:
         assert self.notifier is not None
         channel = self.channel_for(alert)
         incident = self._incident(alert.incident_id)
-        text, blocks = build_message(alert_message(alert, incident, self.settings.zone))
+        text, blocks = build_message(self.dress(alert_message(alert, incident, self.settings.zone)))
         failures = 0
         first_failed_at = alert.first_failed_at
         while True:
@@ -374,6 +377,8 @@ class Delivery:
             self.database.set_thread_parent(alert.incident_id, channel, ts, now)
         self.database.mark_delivered(alert.alert_id, channel=channel, ts=ts, at=now)
         self.metrics.record_alert_delivery(delivered=True)
+        sighting = self.database.publication_sighting(alert.article_id)
+        self.metrics.record_alert_latency(alert.kind, sighting, now)
         log.info(
             "alert delivered",
             extra={

@@ -2,7 +2,10 @@
 
 Input: an `AlertMessage` (one alert: its kind, incident, slot and the two `ClaimView`s).
 Output: `build_message` gives `(text, blocks)` for chat.postMessage, within Slack's
-limits; `build_parent_message` gives the per-incident message later alerts thread under.
+limits; `build_parent_message` gives the per-incident message later alerts thread under;
+`build_acknowledgement` the thread reply to a triage click. With `buttons`, an alert
+carries the triage buttons (`monitor.notify.triage`); with `public_url`, a link to its
+incident's page (`{public_url}/incidents/{incident_id}`).
 Everything from an article is escaped (`escape_mrkdwn`), so article text cannot form
 links or mentions, and cut on Slack's limits without splitting an &entity;.
 """
@@ -16,7 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any, Final
+from urllib.parse import quote
 
+from monitor.model import Verdict
+from monitor.notify.triage import ACTION_IDS, BUTTON_LABELS, Click
 from monitor.redact import without_credentials
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks), with headroom.
@@ -69,6 +75,11 @@ class AlertMessage:
     reason: str
     # The newsroom's zone (MONITOR_TIMEZONE) for the times Slack cannot localise itself.
     zone: tzinfo = UTC
+    # The triage buttons: only when monitor receives their clicks (Socket Mode or the
+    # signed endpoint) and posts with the bot token, which acknowledges them in the thread.
+    buttons: bool = False
+    # MONITOR_PUBLIC_URL: the alert links to its incident's page under it; "" for none.
+    public_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +245,7 @@ def build_message(alert: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
         for link in (
             _link("Earlier article", alert.previous) if alert.previous else None,
             _link("New article", alert.current),
+            _incident_page_link(alert.public_url, alert.incident_id),
         )
         if link is not None
     ]
@@ -247,7 +259,57 @@ def build_message(alert: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
     blocks.append(
         {"type": "context", "elements": [_mrkdwn(item) for item in context if item is not None]}
     )
+    if alert.buttons:
+        blocks = [*blocks[: MAX_BLOCKS - 1], _triage_buttons(alert)]
     return _fallback_text(alert, style), blocks[:MAX_BLOCKS]
+
+
+def incident_page_url(public_url: str, incident_id: str) -> str:
+    """`{public_url}/incidents/{incident_id}`, the id escaped as one path segment."""
+    return f"{public_url.rstrip('/')}/incidents/{quote(incident_id, safe='')}"
+
+
+def _incident_page_link(public_url: str, incident_id: str | None) -> str | None:
+    if not public_url or not incident_id:
+        return None
+    url = _safe_url(incident_page_url(public_url, incident_id))
+    if url is None:
+        return None
+    label = _truncate(escape_mrkdwn(_one_line(incident_id)).replace("|", "/"), 200)
+    return f"Incident page: <{url}|{label}>"
+
+
+def _button(verdict: Verdict, alert_id: int) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": ACTION_IDS[verdict],
+        "text": _plain(BUTTON_LABELS[verdict], 75),
+        "value": str(alert_id),
+    }
+
+
+def _triage_buttons(alert: AlertMessage) -> dict[str, Any]:
+    """Useful, Wrong, Wrong incident and (for an alert about a slot) Mute, each carrying
+    the alert id; muting asks first, since it silences later alerts too."""
+    elements = [_button(v, alert.alert_id) for v in (Verdict.USEFUL, Verdict.WRONG)]
+    elements[1]["style"] = "danger"
+    if alert.incident_id:
+        elements.append(_button(Verdict.WRONG_INCIDENT, alert.alert_id))
+    if alert.incident_id and alert.slot:
+        mute = _button(Verdict.MUTE, alert.alert_id)
+        slot = _one_line(alert.slot_label or alert.slot)
+        mute["confirm"] = {
+            "title": _plain("Mute this slot?", 100),
+            "text": _plain(
+                f"Later alerts about {slot} for this incident are stored but not posted, "
+                "until someone runs `monitor mutes remove`.",
+                300,
+            ),
+            "confirm": _plain("Mute", 30),
+            "deny": _plain("Cancel", 30),
+        }
+        elements.append(mute)
+    return {"type": "actions", "block_id": f"monitor_triage_{alert.alert_id}", "elements": elements}
 
 
 def _fallback_text(alert: AlertMessage, style: _KindStyle) -> str:
@@ -286,3 +348,31 @@ def build_parent_message(incident_id: str, incident_title: str) -> tuple[str, li
     ]
     text = _truncate(escape_mrkdwn(f"Tracking: {title} ({incident_id})"), MAX_FALLBACK_CHARS)
     return text, blocks
+
+
+def build_acknowledgement(
+    click: Click, alert_line: str, muted: tuple[str, str] | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The thread reply to a stored click: who said what about which alert. `alert_line`
+    (the alert's Why line) comes from articles and is escaped like every article text."""
+    who = f"<@{click.user_id}>"  # a checked user id: Slack shows the person's name
+    line = _truncate(escape_mrkdwn(_one_line(alert_line)), 300)
+    alert = f"alert {click.alert_id}"
+    if click.verdict is Verdict.MUTE and muted is not None:
+        incident, slot = (escape_mrkdwn(_one_line(part)) for part in muted)
+        text = (
+            f":mute: {who} muted `{slot}` for `{incident}` ({alert}: {line}). Its alerts are "
+            f"stored, not posted, until `monitor mutes remove {incident} {slot}`."
+        )
+    elif click.verdict is Verdict.MUTE:
+        text = f":mute: {who} asked to mute {alert}, which is about no slot: nothing muted."
+    else:
+        words = {
+            Verdict.USEFUL: "useful",
+            Verdict.WRONG: "wrong",
+            Verdict.WRONG_INCIDENT: "about the wrong incident",
+        }[click.verdict]
+        text = f":memo: {who} marked {alert} {words}: {line}"
+        if click.verdict is not Verdict.USEFUL:
+            text += " (`monitor feedback export` makes it an evaluation case)"
+    return text, [{"type": "section", "text": _mrkdwn(text)}]

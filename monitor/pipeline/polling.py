@@ -12,15 +12,31 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from monitor.config import Settings
 from monitor.errors import FetchError
 from monitor.ingest.feeds import canonical_url, parse_feed
-from monitor.model import FeedItem, FetchResult, ParsedFeed
+from monitor.ingest.fetch import ThrottledFetchError
+from monitor.model import CacheHeaders, FeedItem, FetchResult, ParsedFeed
 from monitor.pipeline.context import CycleContext, log
 from monitor.pipeline.report import CycleReport
+from monitor.pipeline.schedule import (
+    Bounds,
+    Hints,
+    Plan,
+    Sighting,
+    due_at_the_nearest_tick,
+    http_freshness_s,
+    observed_interval_s,
+    plan_after_failure,
+    plan_after_success,
+    publication_times,
+    retry_after_s,
+)
 from monitor.redact import redact_text
 from monitor.store import FeedState, StorageError
+from monitor.store.records import FeedSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +49,17 @@ class _FeedPoll:
     parsed: ParsedFeed | None = None
     items: tuple[FeedItem, ...] = ()
     error: str | None = None
+    cache: CacheHeaders | None = None  # a failed poll's headers (Retry-After on 429/503)
 
 
-def next_poll_at(
-    feed: FeedState, now: datetime, *, failed: bool, max_backoff_min: float
-) -> datetime:
-    """The feed's interval after success; doubling per consecutive error, capped, after failure."""
-    if not failed:
-        return now + timedelta(minutes=feed.interval_min)
-    errors = feed.consecutive_errors + 1
-    delay_min = min(feed.interval_min * 2 ** min(errors, 16), max_backoff_min)
-    return now + timedelta(minutes=delay_min)
+def schedule_bounds(settings: Settings) -> Bounds:
+    """The schedule's bounds from the settings, in seconds."""
+    return Bounds(
+        min_s=settings.min_interval_s,
+        max_s=settings.max_interval_s,
+        new_feed_s=settings.default_interval_min * 60,
+        max_backoff_s=settings.max_backoff_min * 60,
+    )
 
 
 def _canonical_items(items: Sequence[FeedItem]) -> Iterator[FeedItem]:
@@ -123,6 +139,8 @@ class FeedPoller:
             if result.is_not_modified:
                 return _FeedPoll(feed, result=result)
             parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+        except ThrottledFetchError as exc:
+            return _FeedPoll(feed, error=str(exc), cache=exc.cache)
         except FetchError as exc:
             return _FeedPoll(feed, error=str(exc))
         items = tuple(_canonical_items(parsed.items))
@@ -136,7 +154,8 @@ class FeedPoller:
         now = self.context.clock()
         report.feeds_polled += 1
         if poll.error is not None or poll.result is None:
-            self._record_feed_failure(poll.feed, now, poll.error or "unknown error", report)
+            error = poll.error or "unknown error"
+            self._record_feed_failure(poll.feed, now, error, report, cache=poll.cache)
             return
         try:
             self._store_feed_poll(poll, poll.result, now, report)
@@ -163,15 +182,23 @@ class FeedPoller:
                 now,
                 first_poll_is_baseline=self.context.settings.first_poll_is_baseline,
             )
+        plan = self._plan_after_success(poll, result, now)
         self.context.database.record_feed_poll(
             feed.feed_id,
             fetched_at=now,
-            next_due_at=self._next_poll(feed, now, failed=False),
+            next_due_at=plan.next_due_at,
             status=result.status,
             error=None,
             etag=result.etag,
             last_modified=result.last_modified,
             entry_count=len(poll.parsed.items) if poll.parsed else None,
+            schedule=FeedSchedule(
+                plan.interval_s / 60,
+                plan.reason,
+                plan.hint_until,
+                document_read=poll.parsed is not None,
+                document_refresh_s=poll.parsed.refresh_s if poll.parsed else None,
+            ),
         )
         self.context.metrics.record_feed_poll("ok" if poll.parsed else "not_modified")
         if poll.parsed is None:
@@ -186,6 +213,8 @@ class FeedPoller:
                 "new_articles": new_articles,
                 "without_link": len(poll.parsed.items) - len(poll.items) if poll.parsed else 0,
                 "elapsed_ms": result.elapsed_ms,
+                "interval_s": round(plan.interval_s),
+                "interval_reason": plan.reason,
             },
         )
         if is_backlog:
@@ -199,20 +228,34 @@ class FeedPoller:
             )
 
     def _record_feed_failure(
-        self, feed: FeedState, now: datetime, error: str, report: CycleReport
+        self,
+        feed: FeedState,
+        now: datetime,
+        error: str,
+        report: CycleReport,
+        *,
+        cache: CacheHeaders | None = None,
     ) -> None:
         error = redact_text(error)  # no password, no 20 KB link in last_error
         report.feed_errors.append((feed.name, error))
         self.context.metrics.record_feed_poll("error")
         self.context.metrics.record_fetch_error(error)
         log.warning("feed failed", extra={"feed": feed.name, "feed_url": feed.url, "error": error})
+        plan = plan_after_failure(
+            now,
+            schedule_bounds(self.context.settings),
+            base_s=feed.interval_min * 60,
+            consecutive_errors=feed.consecutive_errors,
+            hints=Hints(retry_after_s=retry_after_s(cache, now) if cache else None),
+        )
         try:
             self.context.database.record_feed_poll(
                 feed.feed_id,
                 fetched_at=now,
-                next_due_at=self._next_poll(feed, now, failed=True),
+                next_due_at=plan.next_due_at,
                 status=None,
                 error=error,
+                schedule=FeedSchedule(None, plan.reason, plan.hint_until),
             )
         except StorageError as exc:
             # Not even the failure could be stored: the feed's lease lapses and the
@@ -221,7 +264,27 @@ class FeedPoller:
                 "could not record the feed's failure", extra={"feed": feed.name, "error": str(exc)}
             )
 
-    def _next_poll(self, feed: FeedState, now: datetime, *, failed: bool) -> datetime:
-        return next_poll_at(
-            feed, now, failed=failed, max_backoff_min=self.context.settings.max_backoff_min
+    def _plan_after_success(self, poll: _FeedPoll, result: FetchResult, now: datetime) -> Plan:
+        """The next poll of a feed just polled: its pace (with this poll's entries stored),
+        its own interval or a live push subscription, the outlet's hints as floors."""
+        feed = poll.feed
+        sightings = [
+            Sighting(published, seen)
+            for published, seen in self.context.database.recent_sightings(feed.feed_id)
+        ]
+        times = publication_times(sightings, backlog_seen_at=feed.first_polled_at or now)
+        document_s = poll.parsed.refresh_s if poll.parsed else feed.document_refresh_s
+        own_min = feed.own_interval_min
+        plan = plan_after_success(
+            now,
+            schedule_bounds(self.context.settings),
+            own_interval_s=own_min * 60 if own_min is not None else None,
+            push_lease_until=feed.push_lease_until,
+            observed_s=observed_interval_s(times, now),
+            hints=Hints(
+                http_s=http_freshness_s(result.cache, now),
+                document_s=document_s,
+                retry_after_s=retry_after_s(result.cache, now),
+            ),
         )
+        return due_at_the_nearest_tick(plan, self.context.settings.tick_s)

@@ -30,8 +30,11 @@ from monitor.metrics import METRICS, Metrics
 from monitor.notify.delivery import Delivery, notifier_from_settings
 from monitor.pipeline.cycle import Pipeline, load_start_baseline, open_pipeline
 from monitor.service.health import HealthServer
+from monitor.service.interactivity import interactivity_from_settings
+from monitor.service.push_route import PushService, push_service, wake_cycle
 from monitor.service.startup import start_summary, wait_for_database
 from monitor.service.vitals import RulesFailure, Thresholds, Vitals
+from monitor.web.server import web_server
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,7 @@ def _health_server(
     scheduler: BackgroundScheduler,
     metrics: Metrics,
     watcher: RulesWatcher,
+    push: PushService | None = None,
 ) -> HealthServer | None:
     """GET /healthz and /metrics on MONITOR_HEALTH_HOST:PORT; None when the port is 0."""
     if settings.health_port == 0:
@@ -128,6 +132,7 @@ def _health_server(
         registry=metrics.registry,
         clock=lambda: datetime.now(UTC),
         assess_operations=vitals.reasons,
+        routes=push.routes if push is not None else None,  # WebSub callbacks
     )
 
 
@@ -137,6 +142,7 @@ def _add_jobs(
     pipeline: Pipeline,
     delivery: Delivery,
     metrics: Metrics,
+    push: PushService | None = None,
 ) -> RulesWatcher:
     watcher = RulesWatcher(settings.rules_dir, pipeline, delivery, metrics)
     now = datetime.now(UTC)
@@ -145,6 +151,8 @@ def _add_jobs(
         ("deliver", _guarded(delivery.deliver_pending, "deliver"), settings.delivery_interval_s),
         ("rules", _guarded(watcher.reload_if_changed, "rules"), RULES_CHECK_S),
     ]
+    if push is not None:  # WebSub: subscribe feeds that advertise a hub, renew leases
+        jobs.append(("push", _guarded(push.subscriber.run, "push"), settings.tick_s))
     for job_id, job, every_s in jobs:
         scheduler.add_job(job, "interval", seconds=every_s, next_run_time=now, id=job_id)
     return watcher
@@ -181,7 +189,16 @@ def run_daemon(
         if not wait_for_database(url, settings.database_wait_s, sleep=stop.wait):
             log.info("daemon stopped")
             return
-    with open_pipeline(settings, stop=stop, metrics=metrics) as pipeline:
+    with (
+        open_pipeline(settings, stop=stop, metrics=metrics) as pipeline,
+        # A notification wakes the cycle job; `scheduler` is bound below, before any arrives.
+        push_service(
+            settings,
+            pipeline,
+            metrics,
+            wake=lambda: wake_cycle(scheduler, lambda: _run_cycle(pipeline, metrics)),
+        ) as push,
+    ):
         delivery = Delivery(
             settings,
             pipeline.database,
@@ -195,19 +212,31 @@ def run_daemon(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        watcher = _add_jobs(scheduler, settings, pipeline, delivery, metrics)
-        health = _health_server(settings, pipeline, scheduler, metrics, watcher)
+        watcher = _add_jobs(scheduler, settings, pipeline, delivery, metrics, push)
+        health = _health_server(settings, pipeline, scheduler, metrics, watcher, push)
+        # Triage from Slack: the buttons' clicks over Socket Mode and/or /slack/actions.
+        triage = interactivity_from_settings(
+            settings, pipeline.database, delivery.notifier, now_s=time.time
+        )
+        metrics.count_feedback_with(pipeline.database.feedback_counts)
         if health is not None:
+            health.routes.update(triage.routes)
             health.start()  # first: a taken port stops the start before any job runs
+        # The desk's pages (MONITOR_WEB_PORT), reading what the pipeline stores.
+        web = web_server(settings, pipeline.database, lambda: pipeline.rule_set)
+        if web is not None:
+            web.start()
         # An empty ledger gets the seeds' baseline before the first cycle: a quiet start.
         load_start_baseline(pipeline)
         scheduler.start()
+        triage.start()
         log.info(
             "daemon started",
             extra={
                 "feeds": len(pipeline.rule_set.rules.feeds),
                 "tick_s": settings.tick_s,
                 "health_port": health.port if health else None,
+                "web_port": web.port if web else None,
                 **start_summary(settings),
             },
         )
@@ -216,8 +245,11 @@ def run_daemon(
         # wait would never return to do so.
         while not stop.wait(timeout=1.0):
             pass
+        triage.stop()
         if health is not None:
             health.stop()
+        if web is not None:
+            web.stop()
         if not _shut_down(scheduler, settings.shutdown_grace_s):
             # Every write is its own committed transaction, so leaving now loses no
             # state: unfinished pages stay pending and are fetched at the next start.

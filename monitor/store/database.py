@@ -13,10 +13,12 @@ from monitor.store.articles import ArticleQueries
 from monitor.store.candidates import CandidateQueries
 from monitor.store.claims import ClaimQueries
 from monitor.store.engine import SQLITE_BUSY_TIMEOUT_S, open_engine
+from monitor.store.feedback import FeedbackQueries
 from monitor.store.feeds import FeedQueries
 from monitor.store.leases import LeaseQueries
 from monitor.store.matches import MatchQueries
 from monitor.store.revisions import RevisionQueries
+from monitor.store.subscriptions import SubscriptionQueries
 
 
 # A facade over mixins, not one object per entity: pipeline, cli, notify, tests and bench
@@ -31,7 +33,9 @@ class Database(
     CandidateQueries,
     ClaimQueries,
     AlertQueries,
+    FeedbackQueries,
     LeaseQueries,
+    SubscriptionQueries,
 ):
     """The storage edge: every read and write the pipeline and CLI make."""
 

@@ -22,8 +22,12 @@ from sqlmodel import col, select
 from monitor.model import FeedItem, FeedSpec, checked_published_at
 from monitor.store.engine import Sessions, dialect_insert, storage_errors
 from monitor.store.leases import claim_rows
-from monitor.store.records import ArticleStatus, FeedState, feed_state
+from monitor.store.records import ArticleStatus, FeedSchedule, FeedState, feed_state
+from monitor.store.subscriptions import live_push_leases
 from monitor.store.tables import ArticleRow, FeedEntryRow, FeedRow
+
+# Entries read back to estimate a feed's pace (the schedule uses the newest 20 by date).
+RECENT_SIGHTINGS = 50
 
 # Rows per INSERT when storing a feed's entries: a few hundred keeps each statement well
 # under SQLite's bound-parameter limit (32,766) and PostgreSQL's (65,535).
@@ -39,12 +43,15 @@ class FeedQueries(Sessions):
         with self.session() as session:
             rows = {row.name: row for row in session.exec(select(FeedRow))}
             for name, spec in wanted.items():
-                interval = spec.interval_min or default_interval_min
                 row = rows.get(name)
                 if row is None:
                     session.add(
                         FeedRow(
-                            name=name, url=spec.url, interval_min=interval, source_label=spec.source
+                            name=name,
+                            url=spec.url,
+                            interval_min=spec.interval_min or default_interval_min,
+                            own_interval_min=spec.interval_min,
+                            source_label=spec.source,
                         )
                     )
                     continue
@@ -54,7 +61,8 @@ class FeedQueries(Sessions):
                     row.etag = row.last_modified = row.last_error = None
                     row.consecutive_errors = 0
                     row.next_due_at = row.first_polled_at = None
-                row.url, row.interval_min, row.is_active = spec.url, interval, True
+                _sync_interval(row, spec.interval_min, default_interval_min)
+                row.url, row.is_active = spec.url, True
                 row.source_label = spec.source
             for name, row in rows.items():
                 if name not in wanted:
@@ -67,7 +75,9 @@ class FeedQueries(Sessions):
             rows = session.exec(
                 select(FeedRow).where(col(FeedRow.is_active)).order_by(col(FeedRow.name))
             )
-            return [feed_state(row) for row in rows]
+            feeds = list(rows)
+            leases = live_push_leases(session, [row.id for row in feeds if row.id is not None])
+            return [feed_state(row, push_lease_until=leases.get(row.id or 0)) for row in feeds]
 
     def due_feeds(self, now: datetime, *, ignore_due: bool = False) -> list[FeedState]:
         """Active feeds whose next poll time has come (all active feeds with ignore_due)."""
@@ -109,8 +119,12 @@ class FeedQueries(Sessions):
             limit=limit,
         )
         with self.read_session() as session:
+            leases = live_push_leases(session, ids)
             rows = session.exec(select(FeedRow).where(col(FeedRow.id).in_(ids)))
-            return sorted((feed_state(row) for row in rows), key=lambda f: f.name)
+            return sorted(
+                (feed_state(row, push_lease_until=leases.get(row.id or 0)) for row in rows),
+                key=lambda f: f.name,
+            )
 
     def record_feed_poll(
         self,
@@ -123,8 +137,10 @@ class FeedQueries(Sessions):
         etag: str | None = None,
         last_modified: str | None = None,
         entry_count: int | None = None,
+        schedule: FeedSchedule | None = None,
     ) -> None:
-        """Store one poll's outcome: caching headers on success, the error counter on failure.
+        """Store one poll's outcome: caching headers on success, the error counter on failure,
+        and the schedule that chose `next_due_at` (None: the interval stays as it was).
 
         StorageError when the database refuses the write (locked past the busy timeout).
         """
@@ -132,6 +148,12 @@ class FeedQueries(Sessions):
             row = session.get_one(FeedRow, feed_id)
             row.last_fetched_at, row.next_due_at, row.last_status = fetched_at, next_due_at, status
             row.lease_owner = row.lease_expires_at = None
+            if schedule is not None:
+                row.interval_reason, row.hint_until = schedule.reason, schedule.hint_until
+                if schedule.interval_min is not None:
+                    row.interval_min = schedule.interval_min
+                if schedule.document_read:
+                    row.document_refresh_s = schedule.document_refresh_s
             if error is None:
                 row.consecutive_errors, row.last_error = 0, None
                 row.first_polled_at = row.first_polled_at or fetched_at
@@ -143,6 +165,31 @@ class FeedQueries(Sessions):
                 row.consecutive_errors += 1
                 row.last_error = error
             session.commit()
+
+    def recent_sightings(
+        self, feed_id: int, *, limit: int = RECENT_SIGHTINGS
+    ) -> list[tuple[datetime | None, datetime]]:
+        """(stated date, first sight) of the feed's newest entries, newest first: what the
+        schedule estimates the feed's pace from."""
+        with self.read_session() as session:
+            rows = session.exec(
+                select(FeedEntryRow.published_at, FeedEntryRow.first_seen_at)
+                .where(col(FeedEntryRow.feed_id) == feed_id)
+                .where(col(FeedEntryRow.first_seen_at).is_not(None))
+                .order_by(col(FeedEntryRow.id).desc())
+                .limit(limit)
+            )
+            return [(published, seen) for published, seen in rows if seen is not None]
+
+    def publication_sighting(self, article_id: int) -> tuple[datetime | None, datetime | None]:
+        """(publication date, first sight) of an article, as stored; (None, None) if gone."""
+        with self.read_session() as session:
+            found = session.exec(
+                select(ArticleRow.published_at, ArticleRow.created_at).where(
+                    col(ArticleRow.id) == article_id
+                )
+            ).first()
+            return (found[0], found[1]) if found is not None else (None, None)
 
     def add_feed_items(
         self,
@@ -203,6 +250,17 @@ class FeedQueries(Sessions):
                     connection, feed_id, label or name, batch, now, is_backlog=is_backlog
                 )
         return queued
+
+
+def _sync_interval(row: FeedRow, own_interval_min: float | None, default_min: float) -> None:
+    """feeds.yaml's interval takes effect at once; a removed one gives the feed back to
+    the adaptive schedule, from the new-feed interval until its next poll."""
+    if own_interval_min is not None:
+        row.interval_min = own_interval_min
+    elif row.own_interval_min is not None:
+        row.interval_min = default_min
+        row.interval_reason = None
+    row.own_interval_min = own_interval_min
 
 
 def _add_entries(

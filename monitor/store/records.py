@@ -25,6 +25,7 @@ from monitor.analysis.claims import Claim
 from monitor.analysis.engine import LedgerEntry
 from monitor.analysis.events import CandidateIncident, Outcome, Shooter
 from monitor.model import FetchResult
+from monitor.store.sources import source_name
 from monitor.store.tables import AlertRow, ArticleRow, CandidateIncidentRow, ClaimRow, FeedRow
 
 if TYPE_CHECKING:  # _typeshed exists only for the type checker
@@ -63,6 +64,29 @@ class FeedState:
     next_due_at: datetime | None
     # None until a poll succeeds: the feed is new, and that poll's entries its backlog.
     first_polled_at: datetime | None = None
+    # The schedule: `interval_min` is the interval in use, `own_interval_min` the one
+    # feeds.yaml sets (None: adaptive), `interval_reason` why (pipeline.schedule.Reason),
+    # `hint_until` the server hint's floor.
+    own_interval_min: float | None = None
+    interval_reason: str | None = None
+    hint_until: datetime | None = None
+    document_refresh_s: float | None = None  # RSS <ttl> / sy:updatePeriod, in seconds
+    # While a WebSub subscription is live (its lease runs until then), polling drops
+    # to MONITOR_MAX_INTERVAL_S; None: no live subscription.
+    push_lease_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSchedule:
+    """What a poll's schedule decided, to store with it: the interval in use (None: keep
+    the stored one, as after a failure), why, and a server hint's floor."""
+
+    interval_min: float | None
+    reason: str
+    hint_until: datetime | None = None
+    # Set after a full fetch (the document was read): the wait it asks for, or None.
+    document_read: bool = False
+    document_refresh_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +159,7 @@ class DeliveryStatus:
     FAILED = "failed"
     SEEDED = "seeded"  # the baseline: recorded, never posted
     DROPPED = "dropped"  # discarded from the outbox on purpose (monitor alerts --drop-pending)
+    MUTED = "muted"  # its (incident, slot) was muted from Slack: stored, never posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,17 +259,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-def source_name(source_label: str | None, outlet: str | None, url: str) -> str:
-    """The name an article's claims are attributed to: its feed's name (or `source:`), or
-    the label given at ingest or seed; else the outlet's own name, else the host."""
-    if source_label:
-        return source_label
-    if outlet:
-        return outlet
-    host = re.sub(r"^[a-z]+://", "", url).split("/", 1)[0]
-    return host or "unknown"
-
-
 # -- rows to values -----------------------------------------------------------
 
 
@@ -254,8 +268,8 @@ def _from_row(value_type: type[Value], row: SQLModel, **differing: Any) -> Value
     return value_type(**{name: getattr(row, name) for name in same}, **differing)
 
 
-def feed_state(row: FeedRow) -> FeedState:
-    return _from_row(FeedState, row, feed_id=row.id)
+def feed_state(row: FeedRow, *, push_lease_until: datetime | None = None) -> FeedState:
+    return _from_row(FeedState, row, feed_id=row.id, push_lease_until=push_lease_until)
 
 
 def article_record(row: ArticleRow) -> ArticleRecord:

@@ -6,6 +6,7 @@ the edit's claims can be compared with what the article said before.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,16 @@ from monitor.store.engine import Sessions
 from monitor.store.leases import claim_rows
 from monitor.store.records import ArticleStatus, PageCheck, RecheckDue, content_hash, recheck_due
 from monitor.store.tables import ArticleRevisionRow, ArticleRow
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRecord:
+    """An earlier text of an article, as its outlet published it before an edit."""
+
+    revision: int
+    title: str
+    text: str
+    fetched_at: datetime | None
 
 
 class RevisionQueries(Sessions):
@@ -89,3 +100,16 @@ class RevisionQueries(Sessions):
             row.fetched_at = fetched_at
             session.commit()
             return row.revision
+
+    def revisions(self, article_id: int) -> list[RevisionRecord]:
+        """An article's earlier texts, oldest first (the current text is on the article)."""
+        query = (
+            select(ArticleRevisionRow)
+            .where(ArticleRevisionRow.article_id == article_id)
+            .order_by(col(ArticleRevisionRow.revision))
+        )
+        with self.read_session() as session:
+            return [
+                RevisionRecord(row.revision, row.title, row.text, row.fetched_at)
+                for row in session.exec(query)
+            ]

@@ -63,6 +63,15 @@ class FeedRow(SQLModel, table=True):
     # When a poll of this feed (at this address) first succeeded. Until then the feed is
     # new, and the entries its first good poll finds are its backlog (baseline, no alerts).
     first_polled_at: datetime | None = _utc_column()
+    # The schedule (pipeline.schedule): `interval_min` is the interval in use; the feed's
+    # own `interval` in feeds.yaml (None: adaptive), why the interval is what it is, and
+    # until when a server hint (max-age, ttl, Retry-After ...) forbids polling.
+    own_interval_min: float | None = None
+    interval_reason: str | None = Field(default=None, sa_type=sa.Text)
+    hint_until: datetime | None = _utc_column()
+    # The wait the feed document itself asks for (RSS <ttl>, sy:updatePeriod), in seconds,
+    # as of its last full fetch: a 304 does not repeat it.
+    document_refresh_s: float | None = None
 
 
 class FeedEntryRow(SQLModel, table=True):
@@ -238,3 +247,56 @@ class CandidateIncidentRow(SQLModel, table=True):
     names_json: str = Field(default="[]", sa_type=sa.Text)  # victims' and shooter's names
     first_article_id: int = Field(foreign_key="article.id")
     first_seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AlertFeedbackRow(SQLModel, table=True):
+    """A verdict an editor gave an alert from Slack (useful, wrong, wrong incident, mute);
+    one row per alert, user and verdict, so Slack's retries store it once."""
+
+    __tablename__ = "alert_feedback"
+    __table_args__ = (
+        sa.UniqueConstraint("alert_id", "user_id", "verdict", name="uq_alert_feedback_vote"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    user_id: str = Field(sa_type=sa.Text)
+    user_name: str | None = Field(default=None, sa_type=sa.Text)
+    verdict: str = Field(sa_type=sa.Text, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SlotMuteRow(SQLModel, table=True):
+    """An (incident, slot) the desk muted from Slack: its alerts are stored, not posted."""
+
+    __tablename__ = "slot_mute"
+
+    incident_id: str = Field(sa_type=sa.Text, primary_key=True)
+    slot: str = Field(sa_type=sa.Text, primary_key=True)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id")  # the alert clicked
+    user_id: str = Field(sa_type=sa.Text)
+    user_name: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebSubSubscriptionRow(SQLModel, table=True):
+    """A feed's WebSub push state: the hub it advertises, our callback (its unguessable
+    token and the HMAC secret we gave the hub), and the lease the hub granted."""
+
+    __tablename__ = "websub_subscription"
+
+    feed_id: int = Field(foreign_key="feed.id", primary_key=True)
+    # none (no hub advertised) | pending | active | denied | failed | lapsed
+    state: str = Field(sa_type=sa.Text)
+    hub_url: str | None = Field(default=None, sa_type=sa.Text)
+    topic_url: str | None = Field(default=None, sa_type=sa.Text)
+    callback_token: str = Field(sa_type=sa.Text, unique=True)
+    secret: str = Field(sa_type=sa.Text)
+    # When we last asked the hub to (re)subscribe and it has not verified since.
+    requested_at: datetime | None = _utc_column()
+    lease_until: datetime | None = _utc_column()
+    lease_seconds: int | None = None
+    checked_at: datetime | None = _utc_column()  # the last discovery
+    next_action_at: datetime | None = _utc_column(index=True)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    notified_at: datetime | None = _utc_column()
