@@ -62,6 +62,7 @@ PURE_MODULES = [
     Path("monitor/ingest/feeds.py"),
     Path("monitor/ingest/extract.py"),
     Path("monitor/ingest/websub.py"),
+    Path("monitor/pipeline/schedule.py"),
     Path("monitor/views.py"),
 ]
 IO_LIBRARIES = {"httpx", "sqlmodel", "sqlalchemy", "slack_sdk", "apscheduler", "psycopg", "alembic"}

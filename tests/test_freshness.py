@@ -18,11 +18,12 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.ingest.fetch import Fetcher
 from monitor.metrics import Metrics
-from monitor.model import FeedSpec
+from monitor.model import FeedItem, FeedSpec
 from monitor.pipeline.context import CycleContext
 from monitor.pipeline.polling import FeedPoller
 from monitor.pipeline.report import CycleReport, NoProgress
 from monitor.store import Database, FeedState, new_lease_owner
+from monitor.store.feeds import RECENT_SIGHTINGS
 from tests.conftest import make_settings
 from tests.loopback import LoopbackServer, Route
 
@@ -313,3 +314,31 @@ def test_monitor_feeds_shows_the_interval_its_reason_and_the_median_delay(
     assert "hint_until" in row
     table = CliRunner().invoke(app, ["feeds"], env=env).stdout
     assert "observed rate" in table and "2m" in table
+
+
+def test_the_pace_is_read_from_the_newest_entries_even_of_a_big_first_poll(
+    database: Database,
+) -> None:
+    """A first poll listing more entries than the sample (their guids sorting oldest
+    first by chance) gives the schedule its newest entries, not the first by guid."""
+    database.sync_feeds(
+        [FeedSpec("wire", "https://wire.example/feed.xml")], default_interval_min=15
+    )
+    [feed] = database.feeds()
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    items = [
+        FeedItem(
+            guid=f"urn:{n:03d}",  # guid order is the reverse of publication order
+            url=f"https://wire.example/{n}",
+            title=f"Item {n}",
+            published_at=now - timedelta(minutes=n),
+            summary="",
+        )
+        for n in range(RECENT_SIGHTINGS + 30)
+    ]
+    database.add_feed_items(feed.feed_id, items, now)
+
+    sample = database.recent_sightings(feed.feed_id)
+
+    stated = [published for published, _ in sample]
+    assert stated == [now - timedelta(minutes=n) for n in range(RECENT_SIGHTINGS)]

@@ -363,6 +363,12 @@ def _hits(rules: Rules, text: str) -> MatchResult:
         ("Portland, Ore., got snow.", "portland-oregon", ["Portland"]),
         ("Portland got snow. Oregon roads closed.", "portland-oregon", ["Portland"]),
         ("Portland got snow.", "portland-oregon", []),
+        (
+            "In Portland, Ore., crowds marched up Portland Avenue, then Minneapolis Street.",
+            "portland-oregon",
+            ["Portland"],
+        ),
+        ("Mourners met on Minneapolis Ave. at dusk.", "minneapolis", []),
         ("Agents from US border patrol arrived.", "border-patrol", ["US border patrol"]),
         ("The homeland security department said.", "dhs", ["homeland security department"]),
         ("They were in St. Paul and Saint Paul.", "st-paul", ["St. Paul", "Saint Paul"]),

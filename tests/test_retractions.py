@@ -9,7 +9,7 @@ import pytest
 
 from monitor.analysis.alerts import AlertDraft
 from monitor.analysis.claim_voice import is_superseded
-from monitor.analysis.claims import Claim
+from monitor.analysis.claims import Claim, Stance
 from monitor.analysis.compare import FindingKind, compare_article, compare_claim
 from monitor.analysis.ledger import current_state
 from monitor.analysis.revisions import without_edited_first_reports
@@ -167,3 +167,29 @@ def test_an_edit_keeps_updates_against_other_outlets() -> None:
     edit = _draft("edit", "critical", "serious")
     kept = without_edited_first_reports([update, contradiction], [edit])
     assert kept == [update, contradiction]
+
+
+def test_an_account_an_outlet_reported_in_its_own_voice_is_revised_not_contradicted() -> None:
+    """The ledger's "one shot" in an outlet's own words, then "DHS now says four; it had
+    initially said one" and "the letter says four rounds": one update 1 -> 4, no clash
+    of the letter's four with the replaced one."""
+    ledger = [claim("shots_fired", 1, speaker="", source="day-1")]
+    article = [
+        claim("shots_fired", 4, speaker="DHS", source="day-9"),
+        replaced("shots_fired", 1, speaker="DHS", source="day-9"),
+        claim("shots_fired", 4, speaker="", source="day-9"),
+    ]
+    findings = [f for f in compare_article(article, ledger, shipped_schema()) if f.is_alert]
+    assert [(f.kind, f.earlier[-1].value, f.claim.value) for f in findings] == [
+        (FindingKind.UPDATE, 1, 4)
+    ]
+
+
+def test_another_voice_in_the_same_story_still_disputes_the_revised_value() -> None:
+    """Judging a value once per story does not silence an explicit dispute of it."""
+    article = [
+        claim("shots_fired", 4, speaker="DHS"),
+        claim("shots_fired", 4, speaker="the family's lawyer", stance=Stance.DISPUTES),
+    ]
+    kinds = [f.kind for f in compare_article(article, [], shipped_schema()) if f.is_alert]
+    assert kinds == [FindingKind.UPDATE, FindingKind.CONTRADICTION]

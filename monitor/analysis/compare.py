@@ -122,11 +122,13 @@ def _retired(claim: Claim, later: Sequence[Claim], slot: SlotRule, schema: Claim
     """Whether a later superseded claim of the same speaker says this value was replaced.
 
     The outlets' own voice counts as one speaker here: "the BCA withdrew from the
-    investigation" in one outlet retires "the BCA is investigating" in another.
+    investigation" in one outlet retires "the BCA is investigating" in another. A value
+    an outlet stated in its own voice is retired by any speaker's superseded account of
+    it ("DHS had initially said one shot"): the outlet was reporting that account.
     """
     return any(
         c.superseded
-        and c.speaker == claim.speaker
+        and (c.speaker == claim.speaker or not claim.speaker)
         and relation(slot, c, claim, schema) is Relation.SAME
         for c in later
     )
@@ -376,21 +378,28 @@ def compare_article(
     explicit dispute, which
     may target a value asserted earlier in the same article ("federal officials
     say self-defence, but local officials disputed that claim"). Findings with
-    equal alert keys are reported once.
+    equal alert keys are reported once, and an asserted value the article has already
+    been judged on is not judged again in another voice: "DHS now says four shots" is
+    an update of DHS's replaced one, and "the letter says four rounds" further down the
+    same story is that account again, not a clash with the replaced value.
     """
     findings: list[Finding] = []
     keys: set[str] = set()
+    judged: set[tuple[str, str, str]] = set()
     # What the article itself says was replaced comes before everything it says now.
     earlier = [c for c in claims if c.superseded]
     for position, claim in enumerate(claims):
         disputed = claim.stance in (Stance.DISPUTES, Stance.DENIES)
         base = [*ledger, *earlier, *claims[:position]] if disputed else [*ledger, *earlier]
+        value = (claim.subject, claim.slot, _key_value(claim))
         for finding in compare_claim(claim, base, schema):
             key = alert_key(finding)
-            if finding.is_alert and key in keys:
+            if finding.is_alert and (key in keys or (not disputed and value in judged)):
                 continue
             keys.add(key)
             findings.append(finding)
+        if not disputed and any(f.is_alert for f in findings if f.claim is claim):
+            judged.add(value)
     return findings
 
 

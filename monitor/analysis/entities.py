@@ -19,7 +19,13 @@ from enum import StrEnum
 import ahocorasick
 
 from monitor.analysis.rule_values import STRAIGHTEN, EntityRule, normalise_alias
-from monitor.model import EntityHit
+from monitor.model import EntityHit, EntityKind
+
+# A place name followed by a street type names a street ("on Portland Avenue").
+_STREET_AFTER = re.compile(
+    r"\s+(?:Avenue|Ave\b\.?|Street|Road|Rd\b\.?|Boulevard|Blvd\b\.?|Drive|Lane"
+    r"|Parkway|Pkwy\b\.?|Highway|Hwy\b\.?|Place|Terrace|Court|Way)\b"
+)
 
 
 def fold_case(text: str) -> str:
@@ -122,6 +128,8 @@ class EntityFinder:
         entity = self.entities[spec.entity_id]
         if entity.excluded_after is not None and entity.excluded_after.search(text[end : end + 40]):
             return False
+        if entity.kind is EntityKind.PLACE and _STREET_AFTER.match(text, end):
+            return False  # "Portland Avenue", "Chicago Ave.": a street, not the city
         if spec.mode is _Mode.CONTEXT:
             context = entity.context_aliases[spec.context_index]
             after = context.after is not None and context.after.search(text[end : end + 60])

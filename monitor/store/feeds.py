@@ -176,7 +176,14 @@ class FeedQueries(Sessions):
                 select(FeedEntryRow.published_at, FeedEntryRow.first_seen_at)
                 .where(col(FeedEntryRow.feed_id) == feed_id)
                 .where(col(FeedEntryRow.first_seen_at).is_not(None))
-                .order_by(col(FeedEntryRow.id).desc())
+                # Newest first by sight, then by stated date: one poll's entries share a
+                # sight and get their ids in guid order, so id order would sample a big
+                # first poll at random, not its newest.
+                .order_by(
+                    col(FeedEntryRow.first_seen_at).desc(),
+                    col(FeedEntryRow.published_at).desc().nulls_last(),
+                    col(FeedEntryRow.id).desc(),
+                )
                 .limit(limit)
             )
             return [(published, seen) for published, seen in rows if seen is not None]
