@@ -768,3 +768,23 @@ def test_an_open_question_states_no_value(text: str) -> None:
 def test_no_one_of_a_group_injured_is_a_denial_whatever_the_determiner(text: str) -> None:
     """ "none of its agents was hurt" says no officer was injured, never that one was."""
     assert values(text, "officer_injured") == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        (
+            "Minnesota Attorney General Keith Ellison, whose office launched a review of the "
+            "case last week, declined to comment.",
+            "MINNESOTA_AG",
+        ),
+        ("The officer remains on leave while the FBI's Minneapolis office investigates.", "FBI"),
+        ("The BCA is leading that inquiry on its own now.", "BCA"),
+    ],
+)
+def test_an_agency_investigating_through_its_office_or_a_relative_clause(
+    text: str, agency: str
+) -> None:
+    """ "X, whose office opened an investigation", "while X's field office investigates",
+    "X is leading that investigation": each names who investigates."""
+    assert values(text, "investigation") == [agency]

@@ -540,3 +540,32 @@ The man was taken to a hospital, officials said.""",
     )
     result = match(document, rule_set)
     assert [c.incident_id for c in result.new_candidates] == ["los-angeles-2026-03-09"]
+
+
+def test_a_man_charged_with_firing_at_agents_is_a_story_of_its_own(rule_set: RuleSet) -> None:
+    """ "charged with firing a rifle at a CBP truck" is an event no one tracks: the facts
+    told of it (the rounds, his age) are not filed under the shooting it recalls."""
+    document = _doc(
+        """PORTLAND, Ore. — A 31-year-old man was charged Monday with firing a rifle at a
+CBP truck on Jan. 10, two days after a Border Patrol agent shot two people in the city.
+
+Prosecutors said he fired six rounds at the truck.""",
+        "2026-01-20T18:00:00",
+    )
+    result = match(document, rule_set)
+    assert _sentence_incident(result, "Prosecutors said") is None
+    assert result.new_candidates == ()
+    claims = analyse_claims(document, result, rule_set, []).claims
+    assert {(c.slot, c.value) for c in claims if c.subject == PDX} <= {("shooter_agency", "CBP")}
+
+
+def test_a_rule_against_firing_at_vehicles_reports_no_shooting(rule_set: RuleSet) -> None:
+    """ "asked a judge to bar officers from firing at moving vehicles" names no event."""
+    document = _doc(
+        """ST. PAUL, Minn. — Lawyers asked a judge on Tuesday to bar immigration officers from
+firing at moving vehicles.""",
+        "2026-01-28T18:00:00",
+    )
+    result = match(document, rule_set)
+    assert result.new_candidates == ()
+    assert result.events == ()

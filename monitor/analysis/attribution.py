@@ -311,7 +311,8 @@ def attribute_sentences(
             recap = _recap(scorer, candidates, index, main_end, end, found.labels[-1], newest)
             if recap is not None and not events.allows(index, True, recap[0].incident_id):
                 recap = None
-            if recap is not None and best is None and not EVENT_WORDS.search(text, start, main_end):
+            own_event = mention is not None or EVENT_WORDS.search(text, start, main_end)
+            if recap is not None and best is None and not own_event:
                 # The main clause names no event of its own ("Tensions have risen
                 # since ..."), unlike "The shooting came a week after ...": the
                 # sentence is a recap, wholly the older incident's.

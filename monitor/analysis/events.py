@@ -121,7 +121,11 @@ def candidate_id(city: str, day: date) -> str:
 # A shooting reported in a clause.
 _TRIGGER = re.compile(
     r"\b(shot|shoots?|shooting|fired|opened fire|gunfire|gunshots?|kills?|killed|killing"
-    r"|fatally)\b",
+    r"|fatally"
+    # "charged with firing a handgun at an agents' SUV": shots at someone, an event; "to
+    # bar officers from firing at moving vehicles" is a rule, no event.
+    r"|(?<!from )(?<!on )(?<!of )(?<!about )(?<!against )firing"
+    r"(?=\s+(?:[\w-]+\s+){0,3}?(?:at|into|toward|towards)\s))\b",
     re.IGNORECASE,
 )
 # Not gunfire at a person: crowd-control rounds, an officer's firearm drawn, a car "fired".
