@@ -392,13 +392,15 @@ def compare_article(
         disputed = claim.stance in (Stance.DISPUTES, Stance.DENIES)
         base = [*ledger, *earlier, *claims[:position]] if disputed else [*ledger, *earlier]
         value = (claim.subject, claim.slot, _key_value(claim))
+        alerted = False
         for finding in compare_claim(claim, base, schema):
             key = alert_key(finding)
             if finding.is_alert and (key in keys or (not disputed and value in judged)):
                 continue
             keys.add(key)
             findings.append(finding)
-        if not disputed and any(f.is_alert for f in findings if f.claim is claim):
+            alerted = alerted or finding.is_alert
+        if alerted and not disputed:
             judged.add(value)
     return findings
 

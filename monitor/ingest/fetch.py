@@ -31,7 +31,7 @@ import logging
 import socket
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
@@ -44,6 +44,7 @@ import httpx
 from monitor.config import Settings
 from monitor.errors import FetchError, ResponseTooLargeError, TransientFetchError
 from monitor.ingest.address_guard import is_ip_literal, refuse_non_public
+from monitor.ingest.decoding import Decoder
 from monitor.ingest.proxies import ProxyChoice
 from monitor.model import CacheHeaders, FetchResult
 from monitor.redact import redact_text, shown_url
@@ -218,6 +219,26 @@ class Fetcher:
             )
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        deadline: float,
+        content: bytes = b"",
+    ) -> httpx.Response:
+        """One request through the same guard as `fetch` (parse, resolve, refuse non-public
+        addresses, connect to a checked address or the proxy), no redirect followed: the
+        caller reads the streamed response and closes it (WebSub hub requests)."""
+        shown = shown_url(url)
+        hop = self._plan_hop(shown, url, url, deadline)
+        return self._send(shown, hop, dict(headers), deadline, method=method, content=content)
+
+    def remaining_s(self, url: str, deadline: float) -> float:
+        """Seconds left before `deadline`; TransientFetchError once it has passed."""
+        return self._remaining(shown_url(url), deadline)
+
     # -- address checks ----------------------------------------------------
 
     def _plan_hop(self, shown: str, original: str, current: str, deadline: float) -> _Hop:
@@ -276,13 +297,20 @@ class Fetcher:
     # -- one request ---------------------------------------------------------
 
     def _send(
-        self, shown: str, hop: _Hop, headers: dict[str, str], deadline: float
+        self,
+        shown: str,
+        hop: _Hop,
+        headers: dict[str, str],
+        deadline: float,
+        *,
+        method: str = "GET",
+        content: bytes = b"",
     ) -> httpx.Response:
         """Send the request to the first checked address that accepts a connection (or,
         when a proxy applies to this host, to the proxy, naming the host)."""
         proxy = self._proxies.proxy_for(hop.url.scheme, hop.host, hop.port)
         if proxy is not None:
-            return self._send_through(proxy, shown, hop, headers, deadline)
+            return self._send_through(proxy, shown, hop, headers, deadline, method, content)
         host_header = hop.url.netloc.decode("ascii")
         extensions: dict[str, str] = {}
         if hop.url.scheme == "https" and not is_ip_literal(hop.host):
@@ -297,9 +325,10 @@ class Fetcher:
                     f"fetch: {shown}: cannot use address {ip} ({_describe(exc)})"
                 ) from exc
             request = self._client.build_request(
-                "GET",
+                method,
                 pinned,
                 headers={**headers, "Host": host_header},
+                content=content or None,
                 extensions=extensions,
                 timeout=httpx.Timeout(
                     min(self._settings.read_timeout_s, remaining),
@@ -312,7 +341,7 @@ class Fetcher:
                 last_error = exc
                 log.debug("connect failed", extra={"url": shown, "ip": ip, "error": str(exc)})
             except httpx.TimeoutException as exc:
-                raise self._timed_out(shown, exc, deadline) from exc
+                raise _timed_out(self._settings, shown, exc, deadline) from exc
             except httpx.HTTPError as exc:
                 raise TransientFetchError(f"fetch: {shown}: {_describe(exc)}") from exc
         raise TransientFetchError(
@@ -321,15 +350,23 @@ class Fetcher:
         ) from last_error
 
     def _send_through(
-        self, proxy: str, shown: str, hop: _Hop, headers: dict[str, str], deadline: float
+        self,
+        proxy: str,
+        shown: str,
+        hop: _Hop,
+        headers: dict[str, str],
+        deadline: float,
+        method: str = "GET",
+        content: bytes = b"",
     ) -> httpx.Response:
         """Ask the proxy for the hop's URL as it is (the guard has checked its addresses)."""
         remaining = self._remaining(shown, deadline)
         client = self._proxy_clients[proxy]
         request = client.build_request(
-            "GET",
+            method,
             hop.url,
             headers=headers,
+            content=content or None,
             timeout=httpx.Timeout(
                 min(self._settings.read_timeout_s, remaining),
                 connect=min(self._settings.connect_timeout_s, remaining),
@@ -338,7 +375,7 @@ class Fetcher:
         try:
             return client.send(request, stream=True)
         except httpx.TimeoutException as exc:
-            raise self._timed_out(shown, exc, deadline) from exc
+            raise _timed_out(self._settings, shown, exc, deadline) from exc
         except httpx.HTTPError as exc:
             raise TransientFetchError(
                 f"fetch: {shown}: through the proxy {shown_url(proxy)}: {_describe(exc)}; "
@@ -351,19 +388,19 @@ class Fetcher:
         """Stream the body, decompressing it here, never holding more than max_bytes + 1."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
-            raise self._too_large(shown, max_bytes, f"declares {int(declared):,} bytes")
-        decoder = _Decoder.for_encoding(shown, response.headers.get("Content-Encoding", ""))
+            raise _too_large(self._settings, shown, max_bytes, f"declares {int(declared):,} bytes")
+        decoder = Decoder.for_encoding(shown, response.headers.get("Content-Encoding", ""))
         body = bytearray()
         try:
             # No chunk size: each network read arrives at once, so a drip meets the deadline.
             for chunk in response.iter_raw():
                 decoder.feed(chunk, body, max_bytes)
                 if len(body) > max_bytes:
-                    raise self._too_large(shown, max_bytes, "")
+                    raise _too_large(self._settings, shown, max_bytes, "")
                 self._remaining(shown, deadline)
             decoder.finish(body, max_bytes)
         except httpx.TimeoutException as exc:
-            raise self._timed_out(shown, exc, deadline) from exc
+            raise _timed_out(self._settings, shown, exc, deadline) from exc
         except httpx.HTTPError as exc:
             raise TransientFetchError(f"fetch: {shown}: {_describe(exc)}") from exc
         except zlib.error as exc:
@@ -371,21 +408,8 @@ class Fetcher:
                 f"fetch: {shown}: corrupt compressed body ({exc}); the server is at fault"
             ) from exc
         if len(body) > max_bytes:
-            raise self._too_large(shown, max_bytes, "")
+            raise _too_large(self._settings, shown, max_bytes, "")
         return bytes(body)
-
-    def _too_large(self, shown: str, max_bytes: int, detail: str) -> ResponseTooLargeError:
-        if max_bytes == self._settings.max_page_bytes:
-            setting = "MONITOR_MAX_PAGE_BYTES"
-        elif max_bytes == self._settings.max_feed_bytes:
-            setting = "MONITOR_MAX_FEED_BYTES"
-        else:
-            setting = "the byte cap"
-        return ResponseTooLargeError(
-            f"fetch: response from {shown} exceeds {_format_size(max_bytes)} ({setting})"
-            + (f"; it {detail}" if detail else "")
-            + "; raise the limit if the document is legitimate"
-        )
 
     # -- time ----------------------------------------------------------------
 
@@ -399,64 +423,39 @@ class Fetcher:
             )
         return remaining
 
-    def _timed_out(
-        self, shown: str, exc: httpx.TimeoutException, deadline: float
-    ) -> TransientFetchError:
-        """The message for an httpx timeout, naming the limit that was hit."""
-        if time.monotonic() >= deadline - 0.05:  # the wait was shortened to the total deadline
-            return TransientFetchError(
-                f"fetch: {shown} timed out after {self._settings.total_timeout_s:g} s "
-                "in total (MONITOR_TOTAL_TIMEOUT_S)"
-            )
-        if isinstance(exc, httpx.ConnectTimeout):
-            limit, setting = self._settings.connect_timeout_s, "MONITOR_CONNECT_TIMEOUT_S"
-            what = "connecting"
-        else:
-            limit, setting = self._settings.read_timeout_s, "MONITOR_READ_TIMEOUT_S"
-            what = "waiting for data"
-        return TransientFetchError(f"fetch: {shown} timed out after {limit:g} s {what} ({setting})")
+
+def _too_large(
+    settings: Settings, shown: str, max_bytes: int, detail: str
+) -> ResponseTooLargeError:
+    if max_bytes == settings.max_page_bytes:
+        setting = "MONITOR_MAX_PAGE_BYTES"
+    elif max_bytes == settings.max_feed_bytes:
+        setting = "MONITOR_MAX_FEED_BYTES"
+    else:
+        setting = "the byte cap"
+    return ResponseTooLargeError(
+        f"fetch: response from {shown} exceeds {_format_size(max_bytes)} ({setting})"
+        + (f"; it {detail}" if detail else "")
+        + "; raise the limit if the document is legitimate"
+    )
 
 
-class _Decoder:
-    """Bounded Content-Encoding decoding: output never grows past max_bytes + 1."""
-
-    def __init__(self, wbits: int | None, *, deflate: bool = False) -> None:
-        self._wbits = wbits
-        self._deflate = deflate  # "deflate" may be zlib-wrapped or raw; decided on first bytes
-        self._inflater = zlib.decompressobj(wbits) if wbits is not None else None
-        self._started = False
-
-    @classmethod
-    def for_encoding(cls, shown: str, header: str) -> _Decoder:
-        encodings = [part.strip().lower() for part in header.split(",") if part.strip()]
-        encodings = [part for part in encodings if part != "identity"]
-        if not encodings:
-            return cls(None)
-        if encodings in (["gzip"], ["x-gzip"]):
-            return cls(16 + zlib.MAX_WBITS)
-        if encodings == ["deflate"]:
-            return cls(zlib.MAX_WBITS, deflate=True)
-        raise FetchError(
-            f"fetch: {shown}: unsupported Content-Encoding {header[:100]!r}; "
-            "the server ignored our Accept-Encoding: gzip, deflate"
+def _timed_out(
+    settings: Settings, shown: str, exc: httpx.TimeoutException, deadline: float
+) -> TransientFetchError:
+    """The message for an httpx timeout, naming the limit that was hit."""
+    if time.monotonic() >= deadline - 0.05:  # the wait was shortened to the total deadline
+        return TransientFetchError(
+            f"fetch: {shown} timed out after {settings.total_timeout_s:g} s "
+            "in total (MONITOR_TOTAL_TIMEOUT_S)"
         )
-
-    def feed(self, chunk: bytes, body: bytearray, max_bytes: int) -> None:
-        if self._inflater is None:
-            body += chunk
-            return
-        if self._deflate and not self._started and chunk:
-            self._started = True
-            if (chunk[0] & 0x0F) != 8:  # not a zlib header: raw deflate
-                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        data = chunk
-        while data and len(body) <= max_bytes and not self._inflater.eof:
-            body += self._inflater.decompress(data, max_bytes + 1 - len(body))
-            data = self._inflater.unconsumed_tail
-
-    def finish(self, body: bytearray, max_bytes: int) -> None:
-        if self._inflater is not None and len(body) <= max_bytes:
-            body += self._inflater.flush(max_bytes + 1 - len(body))
+    if isinstance(exc, httpx.ConnectTimeout):
+        limit, setting = settings.connect_timeout_s, "MONITOR_CONNECT_TIMEOUT_S"
+        what = "connecting"
+    else:
+        limit, setting = settings.read_timeout_s, "MONITOR_READ_TIMEOUT_S"
+        what = "waiting for data"
+    return TransientFetchError(f"fetch: {shown} timed out after {limit:g} s {what} ({setting})")
 
 
 def _format_size(size: int) -> str:
